@@ -1,0 +1,50 @@
+import type { Approval } from '../generated/prisma/client.js';
+import { conflict, notFound } from '../errors.js';
+import { clampPageSize, decodeCursor, MAX_PAGE_SIZE, toPage, type Page } from '../pagination.js';
+import type { ApprovalRepository } from './repository.js';
+
+export interface ApprovalDecision {
+  approvalId: string;
+  approved: boolean;
+  note?: string | null;
+}
+
+export class ApprovalService {
+  constructor(private readonly repository: ApprovalRepository) {}
+
+  async list(
+    filter: { status?: string | null; sessionId?: string | null },
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Page<Approval>> {
+    const size = clampPageSize(first, 200);
+    const rows = await this.repository.list(
+      { status: filter.status ?? 'pending', sessionId: filter.sessionId ? filter.sessionId : null },
+      size,
+      decodeCursor(after),
+    );
+    return toPage(rows, size);
+  }
+
+  listByIds(ids: string[]): Promise<Approval[]> {
+    return this.repository.listByIds(ids);
+  }
+
+  listForRun(runId: string): Promise<Approval[]> {
+    return this.repository.listForRun(runId, MAX_PAGE_SIZE);
+  }
+
+  /**
+   * A decision applies once. Repeating the same decision changes nothing and succeeds; a
+   * contradicting one is a conflict (decision 16).
+   */
+  async decide(decision: ApprovalDecision): Promise<Approval> {
+    const status = decision.approved ? 'approved' : 'rejected';
+    const decided = await this.repository.decideIfPending(decision.approvalId, status, decision.note ?? '');
+    if (decided) return decided;
+    const current = await this.repository.findById(decision.approvalId);
+    if (!current) throw notFound(`Unknown approval_id '${decision.approvalId}'.`);
+    if (current.status === status) return current;
+    throw conflict(`Approval '${current.id}' was already ${current.status}; a contradicting decision is not allowed.`);
+  }
+}

@@ -1,0 +1,45 @@
+import { unavailable } from '../errors.js';
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const record = error as { code?: unknown; cause?: unknown };
+  if (typeof record.code === 'string') return record.code;
+  return undefined;
+}
+
+/** Prisma reports a unique-constraint violation as P2002 (and adapter-pg passes 23505 through). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code === 'P2002' || code === '23505') return true;
+  const message = error instanceof Error ? error.message : '';
+  return message.includes('Unique constraint failed') || message.includes('duplicate key value');
+}
+
+const CONNECTION_FAILURE_MARKERS = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'Connection terminated',
+  'terminating connection',
+  'the database system is',
+  "Can't reach database server",
+  'Timed out fetching a new connection',
+  'P1001',
+  'P1017',
+  'P2024',
+];
+
+/** True for errors that mean "PostgreSQL is unreachable right now", which callers see as 503. */
+export function isConnectionFailure(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code && ['P1001', 'P1002', 'P1017', 'P2024', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(code)) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return CONNECTION_FAILURE_MARKERS.some((marker) => message.includes(marker));
+}
+
+/** Converts storage outages into the service-unavailable error; other errors pass unchanged. */
+export function translateStorageError(error: unknown): unknown {
+  if (isConnectionFailure(error)) return unavailable('The database is unavailable; try again shortly.', error);
+  return error;
+}

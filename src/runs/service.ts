@@ -1,0 +1,142 @@
+import type { Database } from '../db/client.js';
+import type { EventService } from '../events/service.js';
+import type { Event, Run } from '../generated/prisma/client.js';
+import { badInput, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { clampPageSize, decodeCursor, toPage, type Page } from '../pagination.js';
+import type { SessionService } from '../sessions/service.js';
+import type { RunEngine } from './engine/engine.js';
+import type { RunSignals } from './engine/signals.js';
+import type { RunRepository } from './repository.js';
+import { RunStatus } from './status.js';
+import type { CancelOutcome, TurnOutcome, TurnRequest } from './types.js';
+
+export interface RunServiceOptions {
+  processId: string;
+  leaseSeconds: number;
+}
+
+export class RunService {
+  constructor(
+    private readonly db: Database,
+    private readonly repository: RunRepository,
+    private readonly sessions: SessionService,
+    private readonly events: EventService,
+    private readonly engine: RunEngine,
+    private readonly signals: RunSignals,
+    private readonly options: RunServiceOptions,
+  ) {}
+
+  /**
+   * One conversational turn: a new run (or the one an idempotency key already created), handed
+   * to the engine, optionally waited for. The wait is honoured in both worker modes; on time-out
+   * the run's real status comes back and the run goes on (decision 5).
+   */
+  async startTurn(request: TurnRequest): Promise<TurnOutcome> {
+    const timeoutSeconds = request.waitTimeoutSeconds ?? 300;
+    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) {
+      throw badInput('wait_timeout_seconds must be a number >= 0.');
+    }
+    await this.sessions.get(request.sessionId);
+    const key = request.idempotencyKey ? request.idempotencyKey : null;
+    const workerMode = this.engine.mode;
+    const appended: Event[] = [];
+    const { run, reused } = await this.db.$transaction(async (tx) => {
+      if (key) {
+        const existing = await this.repository.findByKey(tx, request.sessionId, key);
+        if (existing) return { run: existing, reused: true };
+      }
+      const queueDepth = workerMode === 'queue' ? await this.repository.countQueued(tx) : 0;
+      const created = await this.repository.insertUnlessKeyTaken(tx, {
+        id: newId(),
+        sessionId: request.sessionId,
+        prompt: request.message,
+        workerMode,
+        idempotencyKey: key,
+        leaseOwner: workerMode === 'local' ? this.options.processId : null,
+        leaseSeconds: this.options.leaseSeconds,
+      });
+      if (!created) {
+        // A concurrent request with the same key won; ON CONFLICT waited for it to commit.
+        const winner = key ? await this.repository.findByKey(tx, request.sessionId, key) : null;
+        if (!winner) throw new Error('Idempotency conflict without a winning run.');
+        return { run: winner, reused: true };
+      }
+      const base = { sessionId: created.sessionId, runId: created.id };
+      appended.push(
+        await this.events.appendIn(tx, { ...base, eventType: 'run_created', payload: { worker_mode: workerMode, idempotency_key: key ?? '' } }),
+      );
+      if (workerMode === 'queue') {
+        appended.push(await this.events.appendIn(tx, { ...base, eventType: 'run_queued', payload: { queue_depth: queueDepth } }));
+        await this.signals.publish({ kind: 'queued' }, tx);
+      }
+      return { run: created, reused: false };
+    });
+    this.events.committed(appended);
+    if (!reused) {
+      if (workerMode === 'local') this.engine.executeLocally(run);
+      else this.engine.nudgeWorkers();
+    }
+    const waited = request.waitForCompletion ?? true;
+    if (!waited || run.completedAt) return { run, reused };
+    const current = await this.engine.waitFor(run.id, timeoutSeconds * 1000);
+    return { run: current ?? run, reused };
+  }
+
+  async get(id: string): Promise<Run> {
+    const run = await this.repository.findById(id);
+    if (!run) throw notFound(`Unknown run_id '${id}'.`);
+    return run;
+  }
+
+  async listForSession(sessionId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<Run>> {
+    const size = clampPageSize(first, 100);
+    return toPage(await this.repository.listForSession(sessionId, size, decodeCursor(after)), size);
+  }
+
+  /**
+   * Cancels an unfinished run: a queued one ends `cancelled` at once; a running one is aborted
+   * wherever it executes (the signal reaches every process) and ends `cancelled` there.
+   */
+  async cancel(id: string): Promise<CancelOutcome> {
+    const before = await this.get(id);
+    if (before.completedAt) {
+      return { run: before, status: before.status, cancelRequested: false, message: 'Run already finished.' };
+    }
+    const appended: Event[] = [];
+    const flagged = await this.db.$transaction(async (tx) => {
+      const run = await this.repository.flagCancel(tx, id);
+      if (!run) return null;
+      appended.push(await this.events.appendIn(tx, { sessionId: run.sessionId, runId: run.id, eventType: 'run_cancel_requested', payload: {} }));
+      await this.signals.publish({ kind: 'cancel', runId: run.id }, tx);
+      if (run.status === RunStatus.queued) {
+        await this.repository.finish(tx, run.id, queuedCancellation(), true);
+        await this.signals.publish({ kind: 'finished', runId: run.id, sessionId: run.sessionId }, tx);
+      }
+      return run;
+    });
+    this.events.committed(appended);
+    if (!flagged) {
+      return { run: (await this.repository.findById(id)) ?? before, status: before.status, cancelRequested: false, message: 'Run is already finalized.' };
+    }
+    this.engine.abortLocal(id);
+    return {
+      run: (await this.repository.findById(id)) ?? flagged,
+      status: 'cancellation_requested',
+      cancelRequested: true,
+      message: 'Cancellation has been requested.',
+    };
+  }
+}
+
+function queuedCancellation() {
+  return {
+    status: 'cancelled' as const,
+    response: '',
+    error: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    toolCalls: 0,
+    pendingApprovalIds: [],
+  };
+}

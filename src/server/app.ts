@@ -1,0 +1,116 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { UnconfiguredAgent, missingProviderReason } from '../agent/unconfigured.js';
+import type { Agent } from '../agent/types.js';
+import type { Config } from '../config.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { applyMigrations } from '../db/migrations.js';
+import { PgRunSignals } from '../db/runSignals.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createServices, type Services } from '../services.js';
+import { createContext } from './context.js';
+import { createApollo } from './graphql/apollo.js';
+import { buildSchema } from './graphql/schema.js';
+import { createHttpApp } from './http.js';
+import { buildOpenApi } from './rest/openapi.js';
+import { createRestRouter } from './rest/router.js';
+import { routes } from './rest/routes.js';
+
+export interface StartServiceOptions {
+  config: Config;
+  /** The PostgreSQL to use (the configured one, or the embedded one main.ts started). */
+  databaseUrl: string;
+  /** The agent runs execute with; default: the one the configuration describes. */
+  agent?: Agent;
+  log?: Logger;
+  /** What relative workspace paths resolve against; default: process.cwd(). */
+  cwd?: string;
+  /** How often idle workers and waiters poll the database (ms); default 1000. */
+  pollMs?: number;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  services: Services;
+  db: Database;
+  /** Stops taking requests, interrupts in-flight runs, and closes every connection. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function assertSafeBinding(config: Config): void {
+  if (LOOPBACK.has(config.host) || config.apiTokens.length > 0 || config.allowUnauthenticated) return;
+  throw new Error(
+    `Refusing to listen on ${config.host} without authentication: set ANTON_API_TOKENS, or ANTON_ALLOW_UNAUTHENTICATED=true to accept the risk.`,
+  );
+}
+
+function packageVersion(): string {
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
+}
+
+/** Migrates the database, builds the services and serves HTTP, GraphQL and REST on one port. */
+export async function startService(options: StartServiceOptions): Promise<RunningService> {
+  const { config } = options;
+  const log = options.log ?? createLogger('info');
+  assertSafeBinding(config);
+  await applyMigrations(options.databaseUrl, { log: (message) => log.info(message) });
+
+  const db = createDatabase(options.databaseUrl);
+  const signals = new PgRunSignals(options.databaseUrl, db, log);
+  await signals.start();
+  const services = createServices({
+    config,
+    db,
+    agent: options.agent ?? new UnconfiguredAgent(missingProviderReason(config.llm)),
+    signals,
+    log,
+    processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    cwd: options.cwd ?? process.cwd(),
+    pollMs: options.pollMs,
+  });
+  await services.engine.start();
+
+  const schema = buildSchema();
+  const makeContext = (requestId?: string) => createContext(services, log, requestId);
+  const httpServer = http.createServer();
+  const apollo = createApollo({ schema, httpServer, limits: config.graphql });
+  await apollo.start();
+  const version = packageVersion();
+  const app = createHttpApp({
+    apollo,
+    rest: createRestRouter({ schema, routes, maxBodyBytes: config.maxBodyBytes, createContext: makeContext, log }),
+    routes,
+    openApi: () => buildOpenApi(routes, { version, authenticated: config.apiTokens.length > 0 }),
+    apiTokens: config.apiTokens,
+    maxBodyBytes: config.maxBodyBytes,
+    createContext: makeContext,
+    log,
+  });
+  httpServer.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await apollo.stop();
+      await services.engine.stop();
+      await services.auditLog.flush();
+      await signals.stop();
+      await db.$disconnect();
+    })();
+    return closing;
+  };
+  return { url: `http://${host}:${port}`, port, services, db, close };
+}
