@@ -246,13 +246,13 @@ const SETTINGS = {
   ),
   host: text('ANTON_SERVICE_HOST', '127.0.0.1', 'Interface the HTTP server listens on.'),
   port: integer('ANTON_SERVICE_PORT', 8000, 'TCP port of the HTTP server; 0 picks a free port.', { min: 0, max: 65535 }),
-  databaseUrl: optionalText('DATABASE_URL', 'PostgreSQL connection URL (no ANTON_ prefix, exact case).'),
+  databaseUrl: optionalText('DATABASE_URL', 'PostgreSQL connection URL (no ANTON_ prefix, exact case); unset: an embedded PostgreSQL under ANTON_HOME/.anton/service/pgdata.'),
   workspacesRoot: optionalText(
     'ANTON_WORKSPACES_ROOT',
     'When set, session workspaces must lie inside this directory. A relative value resolves against the working directory.',
   ),
   apiTokens: commaList('ANTON_API_TOKENS', 'Comma-separated bearer tokens the API accepts; blanks are dropped.'),
-  allowUnauthenticated: flag('ANTON_ALLOW_UNAUTHENTICATED', false, 'Serve the API without requiring a bearer token.'),
+  allowUnauthenticated: flag('ANTON_ALLOW_UNAUTHENTICATED', false, 'Allow listening on a non-loopback host without ANTON_API_TOKENS (start-up refuses otherwise).'),
   maxBodyBytes: integer('ANTON_SERVICE_MAX_BODY_BYTES', 1048576, 'Largest accepted request body, in bytes.', {
     min: 1024,
   }),

@@ -11,11 +11,14 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A live subscriber fell too far behind and was closed; it resumes from its cursor. */
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** HTTP status for each code, shared by REST and by GraphQL-over-HTTP responses. */
+/** HTTP status of each code in REST answers (GraphQL over HTTP answers 200 with `errors`, as usual). */
 export const httpStatusFor: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,
@@ -25,6 +28,8 @@ export const httpStatusFor: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   QUERY_TOO_COMPLEX: 400,
   SERVICE_UNAVAILABLE: 503,
+  SUBSCRIBER_TOO_SLOW: 409,
+  TOO_MANY_SUBSCRIPTIONS: 429,
   INTERNAL_SERVER_ERROR: 500,
 };
 

@@ -8,12 +8,13 @@ import type { Database } from './db/client.js';
 import { AuditLog } from './events/auditLog.js';
 import { EventRepository } from './events/repository.js';
 import { EventService } from './events/service.js';
+import { LiveEvents } from './events/live.js';
 import type { Logger } from './logger.js';
 import { MetricsRepository } from './metrics/repository.js';
 import { MetricsService } from './metrics/service.js';
 import { RunEngine } from './runs/engine/engine.js';
 import { RunExecutor } from './runs/engine/executor.js';
-import type { RunSignals } from './runs/engine/signals.js';
+import type { Signals } from './signals.js';
 import { RunRepository } from './runs/repository.js';
 import { RunService } from './runs/service.js';
 import { SessionRepository } from './sessions/repository.js';
@@ -30,19 +31,23 @@ export interface Services {
   metrics: MetricsService;
   engine: RunEngine;
   auditLog: AuditLog;
+  live: LiveEvents;
+  signals: Signals;
 }
 
 export interface ServiceDeps {
   config: Config;
   db: Database;
   agent: Agent;
-  signals: RunSignals;
+  signals: Signals;
   log: Logger;
   processId: string;
   /** What relative workspace paths resolve against (the process's working directory). */
   cwd: string;
   /** How often idle workers and waiters poll the database; tests shorten it. */
   pollMs?: number;
+  /** Events a live subscriber may have waiting before it is closed as too slow. */
+  liveQueueLimit?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -50,7 +55,22 @@ export function createServices(deps: ServiceDeps): Services {
   const auditLog = new AuditLog(path.join(config.serviceDir, 'audit.log.jsonl'), (error) => log.error('audit log write failed', { error }));
   const sessionRepository = new SessionRepository(db);
   const sessions = new SessionService(sessionRepository, { defaultPath: config.home, cwd: deps.cwd, root: config.workspacesRoot });
-  const events = new EventService(db, new EventRepository(db), auditLog);
+  const eventRepository = new EventRepository(db);
+  const events = new EventService(db, eventRepository, auditLog, signals);
+  const live = new LiveEvents(
+    (sessionId, afterId, limit) => eventRepository.listForSession(sessionId, afterId, limit - 1),
+    (sessionId) => eventRepository.head(sessionId),
+    { queueLimit: deps.liveQueueLimit ?? 1000, batchSize: 500 },
+    log,
+  );
+  events.onCommitted((rows) => {
+    for (const sessionId of new Set(rows.map((row) => row.sessionId))) live.notify(sessionId);
+  });
+  signals.subscribe((signal) => {
+    if (signal.kind === 'event') live.notify(signal.sessionId);
+    else if (signal.kind === 'reply') live.reply(signal.sessionId, signal.runId, signal.text);
+    else if (signal.kind === 'resync') live.notifyAll();
+  });
   const artifacts = new ArtifactService(new ArtifactRepository(db));
   const runRepository = new RunRepository(db);
   const executor = new RunExecutor({ db, runs: runRepository, sessions: sessionRepository, events, artifacts, agent, signals, log });
@@ -63,10 +83,12 @@ export function createServices(deps: ServiceDeps): Services {
     sessions,
     runs,
     events,
-    approvals: new ApprovalService(new ApprovalRepository(db)),
+    approvals: new ApprovalService(new ApprovalRepository(db), signals),
     artifacts,
     metrics: new MetricsService(new MetricsRepository(db)),
     engine,
     auditLog,
+    live,
+    signals,
   };
 }

@@ -1,4 +1,10 @@
+import { AppError } from '../errors.js';
+import { SUBSCRIBER_TOO_SLOW } from '../events/live.js';
+import type { Approval } from '../generated/prisma/client.js';
 import type { ApprovalStatus, Resolvers } from '../generated/graphql.js';
+import { signalStream } from '../signalStream.js';
+
+type ApprovalStreamItem = Approval | AppError;
 import { toConnection } from '../server/graphql/connection.js';
 
 export const approvalResolvers: Resolvers = {
@@ -8,6 +14,23 @@ export const approvalResolvers: Resolvers = {
   },
   Mutation: {
     decideApproval: (_parent, { input }, { services }) => services.approvals.decide(input),
+  },
+  Subscription: {
+    approvalUpdates: {
+      subscribe: async (_parent, { sessionId }, { services }) => {
+        if (sessionId) await services.sessions.get(sessionId);
+        return signalStream<ApprovalStreamItem>(services.signals, {
+          select: (signal) => (signal.kind === 'approval' && (!sessionId || signal.sessionId === sessionId) ? signal.approvalId : null),
+          load: (id) => services.approvals.find(id),
+          limit: 1000,
+          onOverflow: () => new AppError(SUBSCRIBER_TOO_SLOW, 'The subscriber fell too far behind; subscribe again.'),
+        });
+      },
+      resolve: (item: ApprovalStreamItem) => {
+        if (item instanceof AppError) throw item;
+        return item;
+      },
+    },
   },
   Approval: {
     status: (approval) => approval.status.toUpperCase() as ApprovalStatus,

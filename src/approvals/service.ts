@@ -1,6 +1,7 @@
 import type { Approval } from '../generated/prisma/client.js';
 import { conflict, notFound } from '../errors.js';
 import { clampPageSize, decodeCursor, MAX_PAGE_SIZE, toPage, type Page } from '../pagination.js';
+import type { Signals } from '../signals.js';
 import type { ApprovalRepository } from './repository.js';
 
 export interface ApprovalDecision {
@@ -10,7 +11,14 @@ export interface ApprovalDecision {
 }
 
 export class ApprovalService {
-  constructor(private readonly repository: ApprovalRepository) {}
+  constructor(
+    private readonly repository: ApprovalRepository,
+    private readonly signals: Signals,
+  ) {}
+
+  find(id: string): Promise<Approval | null> {
+    return this.repository.findById(id);
+  }
 
   async list(
     filter: { status?: string | null; sessionId?: string | null },
@@ -41,7 +49,10 @@ export class ApprovalService {
   async decide(decision: ApprovalDecision): Promise<Approval> {
     const status = decision.approved ? 'approved' : 'rejected';
     const decided = await this.repository.decideIfPending(decision.approvalId, status, decision.note ?? '');
-    if (decided) return decided;
+    if (decided) {
+      await this.signals.publish({ kind: 'approval', approvalId: decided.id, sessionId: decided.sessionId });
+      return decided;
+    }
     const current = await this.repository.findById(decision.approvalId);
     if (!current) throw notFound(`Unknown approval_id '${decision.approvalId}'.`);
     if (current.status === status) return current;

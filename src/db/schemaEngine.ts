@@ -33,11 +33,27 @@ function loadGlue(): Promise<Glue> {
     const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const glue: Glue = await import('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
-    const { instance } = await wasm.instantiate(bytes, { './schema_engine_bg.js': glue });
+    const { instance } = await wasm.instantiate(bytes, { './schema_engine_bg.js': withUnrefTimers(glue) });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return glue;
   })());
+}
+
+/**
+ * The engine's timers are timeouts raced against real work (for example 10 s for Prisma's
+ * advisory lock) and are never cleared: left referenced, each keeps the process (a script, a jest
+ * worker) alive for its full length after the work is done. The work itself keeps the process
+ * alive while it runs, so the timers can be unref'd.
+ */
+function withUnrefTimers(glue: Glue): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...glue };
+  for (const name of Object.keys(imports)) {
+    if (name.startsWith('__wbg_setTimeout_')) {
+      imports[name] = (callback: () => void, ms: number) => setTimeout(callback, ms >>> 0).unref();
+    }
+  }
+  return imports;
 }
 
 /**

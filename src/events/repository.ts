@@ -32,6 +32,11 @@ export class EventRepository {
     });
   }
 
+  async head(sessionId: string): Promise<number> {
+    const newest = await this.db.event.findFirst({ where: { sessionId }, orderBy: { id: 'desc' }, select: { id: true } });
+    return newest ? Number(newest.id) : 0;
+  }
+
   listForRun(runId: string, sinceId: number, limit: number): Promise<Event[]> {
     return this.db.event.findMany({
       where: { runId, id: { gt: BigInt(sinceId) } },

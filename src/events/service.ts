@@ -1,6 +1,7 @@
 import type { Database, Tx } from '../db/client.js';
 import type { Event } from '../generated/prisma/client.js';
 import { clampPageSize } from '../pagination.js';
+import type { Signals } from '../signals.js';
 import type { AuditLog } from './auditLog.js';
 import type { EventRepository } from './repository.js';
 import type { EventPage, NewEvent } from './types.js';
@@ -15,20 +16,26 @@ export class EventService {
     private readonly db: Database,
     private readonly repository: EventRepository,
     private readonly auditLog: AuditLog,
+    private readonly signals: Signals,
   ) {}
 
   onCommitted(listener: CommittedEventsListener): void {
     this.listeners.push(listener);
   }
 
-  /** Appends inside a caller's transaction; the caller must hand the rows to `committed` after commit. */
-  appendIn(tx: Tx, event: NewEvent): Promise<Event> {
-    return this.repository.append(tx, event);
+  /**
+   * Appends inside a caller's transaction; the caller must hand the rows to `committed` after
+   * commit. Other processes hear of the event through a signal sent on commit.
+   */
+  async appendIn(tx: Tx, event: NewEvent): Promise<Event> {
+    const row = await this.repository.append(tx, event);
+    await this.signals.publish({ kind: 'event', sessionId: row.sessionId, id: Number(row.id) }, tx);
+    return row;
   }
 
   /** Appends in a transaction of its own and publishes at once. */
   async append(event: NewEvent): Promise<Event> {
-    const row = await this.db.$transaction((tx) => this.repository.append(tx, event));
+    const row = await this.db.$transaction((tx) => this.appendIn(tx, event));
     this.committed([row]);
     return row;
   }
@@ -42,6 +49,11 @@ export class EventService {
   async listForSession(sessionId: string, sinceId: number, limit: number | null | undefined): Promise<EventPage> {
     const size = clampPageSize(limit, 500);
     return toEventPage(await this.repository.listForSession(sessionId, sinceId, size), size, sinceId);
+  }
+
+  /** The newest event id of a session (0 when it has none): where a live stream starts. */
+  head(sessionId: string): Promise<number> {
+    return this.repository.head(sessionId);
   }
 
   async listForRun(runId: string, sinceId: number, limit: number | null | undefined): Promise<EventPage> {

@@ -107,12 +107,30 @@ export class RunRepository {
     });
   }
 
-  /** Extends the lease of every unfinished run this process holds. */
-  async renewLeases(owner: string, runIds: string[], leaseSeconds: number): Promise<void> {
-    if (runIds.length === 0) return;
-    await this.db.run.updateMany({
-      where: { id: { in: runIds }, leaseOwner: owner, completedAt: null },
-      data: { leaseExpiresAt: new Date(Date.now() + leaseSeconds * 1000) },
+  /**
+   * Extends the lease of every unfinished run this process holds and returns the ids it still
+   * holds: a run missing from the answer was finished by someone else (its lease lapsed while
+   * this process was stalled), and this process must stop executing it.
+   */
+  async renewLeases(owner: string, runIds: string[], leaseSeconds: number): Promise<Set<string>> {
+    if (runIds.length === 0) return new Set();
+    const leaseExpiresAt = new Date(Date.now() + leaseSeconds * 1000);
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      UPDATE runs SET lease_expires_at = ${leaseExpiresAt}
+      WHERE id = ANY(${runIds}::text[]) AND lease_owner = ${owner} AND completed_at IS NULL
+      RETURNING id`;
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Gives a claimed run back to the queue (claimed just as this process began to stop). */
+  async requeue(runId: string, owner: string): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<Array<{ session_id: string }>>`
+        UPDATE runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = ${runId} AND lease_owner = ${owner} AND completed_at IS NULL
+        RETURNING session_id`;
+      const row = rows[0];
+      if (row) await tx.$executeRaw`UPDATE sessions SET active_run_id = NULL WHERE id = ${row.session_id} AND active_run_id = ${runId}`;
     });
   }
 

@@ -1,4 +1,11 @@
+import { AppError, badInput } from '../errors.js';
+import type { Run } from '../generated/prisma/client.js';
 import type { Resolvers, RunStatus, WorkerMode } from '../generated/graphql.js';
+import { signalStream } from '../signalStream.js';
+import { SUBSCRIBER_TOO_SLOW } from '../events/live.js';
+
+type RunStreamItem = Run | AppError;
+const STREAM_LIMIT = 1000;
 
 const toRunStatus = (status: string): RunStatus => status.toUpperCase() as RunStatus;
 
@@ -14,6 +21,31 @@ export const runResolvers: Resolvers = {
   Mutation: {
     sendTurn: (_parent, { input }, { services }) => services.runs.startTurn(input),
     cancelRun: (_parent, { id }, { services }) => services.runs.cancel(id),
+  },
+  Subscription: {
+    runUpdates: {
+      subscribe: async (_parent, { runId, sessionId }, { services }) => {
+        if (!runId && !sessionId) throw badInput('runUpdates needs a runId or a sessionId.');
+        if (runId) await services.runs.get(runId);
+        if (sessionId) await services.sessions.get(sessionId);
+        return signalStream<RunStreamItem>(services.signals, {
+          select: (signal) => {
+            if (signal.kind !== 'run-updated' && signal.kind !== 'finished') return null;
+            if (runId && signal.runId !== runId) return null;
+            if (sessionId && signal.sessionId !== sessionId) return null;
+            return signal.runId;
+          },
+          load: (id) => services.runs.find(id),
+          initial: runId ? [runId] : [],
+          limit: STREAM_LIMIT,
+          onOverflow: () => new AppError(SUBSCRIBER_TOO_SLOW, 'The subscriber fell too far behind; subscribe again.'),
+        });
+      },
+      resolve: (item: RunStreamItem) => {
+        if (item instanceof AppError) throw item;
+        return item;
+      },
+    },
   },
   Run: {
     status: (run) => toRunStatus(run.status),

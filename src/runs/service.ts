@@ -6,7 +6,7 @@ import { newId } from '../ids.js';
 import { clampPageSize, decodeCursor, toPage, type Page } from '../pagination.js';
 import type { SessionService } from '../sessions/service.js';
 import type { RunEngine } from './engine/engine.js';
-import type { RunSignals } from './engine/signals.js';
+import type { Signals } from '../signals.js';
 import type { RunRepository } from './repository.js';
 import { RunStatus } from './status.js';
 import type { CancelOutcome, TurnOutcome, TurnRequest } from './types.js';
@@ -23,7 +23,7 @@ export class RunService {
     private readonly sessions: SessionService,
     private readonly events: EventService,
     private readonly engine: RunEngine,
-    private readonly signals: RunSignals,
+    private readonly signals: Signals,
     private readonly options: RunServiceOptions,
   ) {}
 
@@ -70,6 +70,7 @@ export class RunService {
         appended.push(await this.events.appendIn(tx, { ...base, eventType: 'run_queued', payload: { queue_depth: queueDepth } }));
         await this.signals.publish({ kind: 'queued' }, tx);
       }
+      await this.signals.publish({ kind: 'run-updated', ...base }, tx);
       return { run: created, reused: false };
     });
     this.events.committed(appended);
@@ -87,6 +88,10 @@ export class RunService {
     const run = await this.repository.findById(id);
     if (!run) throw notFound(`Unknown run_id '${id}'.`);
     return run;
+  }
+
+  find(id: string): Promise<Run | null> {
+    return this.repository.findById(id);
   }
 
   async listForSession(sessionId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<Run>> {
@@ -109,6 +114,7 @@ export class RunService {
       if (!run) return null;
       appended.push(await this.events.appendIn(tx, { sessionId: run.sessionId, runId: run.id, eventType: 'run_cancel_requested', payload: {} }));
       await this.signals.publish({ kind: 'cancel', runId: run.id }, tx);
+      await this.signals.publish({ kind: 'run-updated', runId: run.id, sessionId: run.sessionId }, tx);
       if (run.status === RunStatus.queued) {
         await this.repository.finish(tx, run.id, queuedCancellation(), true);
         await this.signals.publish({ kind: 'finished', runId: run.id, sessionId: run.sessionId }, tx);

@@ -8,13 +8,14 @@ import type { Agent } from '../agent/types.js';
 import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
-import { PgRunSignals } from '../db/runSignals.js';
+import { PgSignals } from '../db/signals.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServices, type Services } from '../services.js';
 import { createContext } from './context.js';
 import { createApollo } from './graphql/apollo.js';
 import { buildSchema } from './graphql/schema.js';
 import { createHttpApp } from './http.js';
+import { attachGraphqlWs } from './ws.js';
 import { buildOpenApi } from './rest/openapi.js';
 import { createRestRouter } from './rest/router.js';
 import { routes } from './rest/routes.js';
@@ -63,7 +64,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   await applyMigrations(options.databaseUrl, { log: (message) => log.info(message) });
 
   const db = createDatabase(options.databaseUrl);
-  const signals = new PgRunSignals(options.databaseUrl, db, log);
+  const signals = new PgSignals(options.databaseUrl, db, log);
   await signals.start();
   const services = createServices({
     config,
@@ -80,12 +81,28 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const schema = buildSchema();
   const makeContext = (requestId?: string) => createContext(services, log, requestId);
   const httpServer = http.createServer();
-  const apollo = createApollo({ schema, httpServer, limits: config.graphql });
+  const ws = attachGraphqlWs({
+    httpServer,
+    schema,
+    limits: config.graphql,
+    apiTokens: config.apiTokens,
+    maxSubscriptionsPerConnection: 20,
+    createContext: makeContext,
+    log,
+  });
+  const apollo = createApollo({
+    schema,
+    httpServer,
+    limits: config.graphql,
+    // Draining closes the WebSocket server too, so subscribers reconnect elsewhere and resume.
+    plugins: [{ serverWillStart: async () => ({ drainServer: () => ws.dispose() }) }],
+  });
   await apollo.start();
   const version = packageVersion();
+  const openStreams = new Set<() => void>();
   const app = createHttpApp({
     apollo,
-    rest: createRestRouter({ schema, routes, maxBodyBytes: config.maxBodyBytes, createContext: makeContext, log }),
+    rest: createRestRouter({ schema, routes, maxBodyBytes: config.maxBodyBytes, createContext: makeContext, log, openStreams }),
     routes,
     openApi: () => buildOpenApi(routes, { version, authenticated: config.apiTokens.length > 0 }),
     apiTokens: config.apiTokens,
@@ -104,8 +121,12 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await apollo.stop();
+      // The engine first: waiting turns answer with their run's status and in-flight runs end,
+      // so the HTTP drain that follows has nothing left to wait for.
       await services.engine.stop();
+      // Event streams end now (clients resume from their cursor elsewhere), not after the drain's grace period.
+      for (const stop of [...openStreams]) stop();
+      await apollo.stop();
       await services.auditLog.flush();
       await signals.stop();
       await db.$disconnect();

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { isConnectionFailure } from '../db/errors.js';
+import { isConnectionFailure, isUnstorableText } from '../db/errors.js';
 import { ErrorCode, isAppError, MASKED_MESSAGE, type AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -15,14 +15,24 @@ export interface PublicError {
  * an unreachable database is "service unavailable", and anything else is masked.
  */
 export function toPublicError(error: unknown): { public: PublicError; unexpected: boolean } {
-  const original = unwrapResolverError(error);
+  // GraphQL wraps what resolvers and scalars throw (located errors, Apollo's own error classes);
+  // the innermost error decides what the client may see.
+  let original = unwrapResolverError(error);
+  while (original instanceof GraphQLError && original.originalError) original = original.originalError;
   if (isAppError(original)) return { public: fromAppError(original), unexpected: false };
+  if (isUnstorableText(original)) {
+    return { public: { message: 'Text values must not contain NUL (\\u0000) characters.', code: ErrorCode.BAD_USER_INPUT }, unexpected: false };
+  }
   if (isConnectionFailure(original)) {
     return { public: { message: 'The database is unavailable; try again shortly.', code: ErrorCode.SERVICE_UNAVAILABLE }, unexpected: true };
   }
-  if (original instanceof GraphQLError && !original.originalError) {
-    const code = typeof original.extensions.code === 'string' ? original.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
-    return { public: { message: original.message, code }, unexpected: false };
+  if (original instanceof GraphQLError) {
+    // Syntax, validation, variable coercion and query limits: the client's own mistakes.
+    const outer = error instanceof GraphQLError ? error : original;
+    // Apollo re-labels every validation error GRAPHQL_VALIDATION_FAILED; a code of our own (a
+    // query limit, a scalar's BAD_USER_INPUT) is the more precise one.
+    const code = original.extensions.code ?? outer.extensions.code;
+    return { public: { message: outer.message, code: typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED' }, unexpected: false };
   }
   return { public: { message: MASKED_MESSAGE, code: ErrorCode.INTERNAL_SERVER_ERROR }, unexpected: true };
 }

@@ -24,6 +24,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(lenientPercentDecoding);
   app.use(requireBearer(options.apiTokens));
   app.get('/openapi.json', (_req, res) => void res.json(options.openApi()));
   app.use(
@@ -33,12 +34,23 @@ export function createHttpApp(options: HttpAppOptions): Express {
       context: async ({ req }) => options.createContext(req.get('x-request-id') || undefined),
     }),
   );
-  app.use(options.rest);
-  app.use(methodNotAllowed(options.routes));
+  const notAllowed = methodNotAllowed(options.routes);
+  // Express answers OPTIONS by itself; the reference (FastAPI without CORS) answers 405.
+  app.use((req, res, next) => (req.method === 'OPTIONS' ? notAllowed(req, res, next) : options.rest(req, res, next)));
+  app.use(notAllowed);
   app.use((_req, res) => void res.status(404).json({ detail: 'Not Found' }));
   app.use(errorHandler(options.log));
   return app;
 }
+
+/**
+ * A `%` that does not start a valid escape stays a literal `%`, as uvicorn leaves it, so
+ * `/runs/%ZZ` is an unknown run (404) rather than an undecodable path (Express's 400).
+ */
+const lenientPercentDecoding: RequestHandler = (req, _res, next) => {
+  if (req.url.includes('%')) req.url = req.url.replace(/%(?![0-9A-Fa-f]{2})/g, '%25');
+  next();
+};
 
 /** A known path with another method is 405 with an Allow header, as FastAPI answers. */
 function methodNotAllowed(routes: RouteSpec[]): RequestHandler {
@@ -62,7 +74,9 @@ function errorHandler(log: Logger): ErrorRequestHandler {
     const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
     const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
     if (type === 'entity.too.large' || status === 413) {
-      res.status(413).json({ detail: 'Request body is too large.' });
+      const message = 'Request body is too large.';
+      if (req.path === '/graphql') res.status(413).json({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      else res.status(413).json({ detail: message });
       return;
     }
     if (type === 'entity.parse.failed') {

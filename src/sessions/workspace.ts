@@ -44,7 +44,7 @@ export async function assertInsideRoot(workspace: string, root: string | null): 
   const realRoot = await realpathOfNearestExisting(path.resolve(root));
   const realWorkspace = await realpathOfNearestExisting(workspace);
   const relative = path.relative(realRoot, realWorkspace);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  if (relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative)) {
     throw badInput(`Workspace path '${workspace}' is outside ANTON_WORKSPACES_ROOT.`);
   }
 }

@@ -52,6 +52,7 @@ describe('defaults', () => {
       apiTokens: [],
       allowUnauthenticated: false,
       maxBodyBytes: 1048576,
+      logLevel: 'info',
       workerMode: 'local',
       queueWorkerCount: 2,
       defaultWaitTimeoutSeconds: 300,
@@ -475,7 +476,7 @@ describe('settingsTable', () => {
     const names = settingsTable.map((row) => row.env);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(expect.arrayContaining(['ANTON_SERVICE_PORT', 'DATABASE_URL', 'ANTON_CONNECTOR_POSTGRES_MAP']));
-    expect(names).toHaveLength(44);
+    expect(names).toHaveLength(45);
     for (const row of settingsTable) {
       expect(row.default).not.toBe('');
       expect(row.description).toMatch(/\.$/);

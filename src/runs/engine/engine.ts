@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Database } from '../../db/client.js';
 import type { EventService } from '../../events/service.js';
 import type { Event, Run } from '../../generated/prisma/client.js';
@@ -5,7 +6,7 @@ import type { Logger } from '../../logger.js';
 import type { RunRepository } from '../repository.js';
 import { INTERRUPTED_ERROR } from '../status.js';
 import type { AbortReason, RunExecutor } from './executor.js';
-import type { RunSignal, RunSignals } from './signals.js';
+import type { Signal, Signals } from '../../signals.js';
 import { Wakeups } from './wakeups.js';
 
 export interface EngineOptions {
@@ -23,7 +24,7 @@ export interface EngineDeps {
   runs: RunRepository;
   events: EventService;
   executor: RunExecutor;
-  signals: RunSignals;
+  signals: Signals;
   log: Logger;
 }
 
@@ -54,6 +55,8 @@ export class RunEngine {
     private readonly options: EngineOptions,
   ) {
     this.pollMs = options.pollMs ?? 1000;
+    // Every waiting turn listens to this signal; dozens at once are normal, not a leak.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   get mode(): 'local' | 'queue' {
@@ -119,12 +122,14 @@ export class RunEngine {
     this.inFlight.get(runId)?.controller.abort('cancel' satisfies AbortReason);
   }
 
-  private onSignal(signal: RunSignal): void {
+  private onSignal(signal: Signal): void {
     switch (signal.kind) {
       case 'queued':
         this.wakeups.wake(QUEUE);
         break;
       case 'finished':
+        // Finished elsewhere (swept after a stall) while this process still runs it: stop.
+        this.inFlight.get(signal.runId)?.controller.abort('lease-lost' satisfies AbortReason);
         this.wakeups.wake(`run:${signal.runId}`);
         this.wakeups.wake(`session:${signal.sessionId}`);
         this.wakeups.wake(QUEUE);
@@ -179,6 +184,13 @@ export class RunEngine {
         continue;
       }
       const run = claimed;
+      if (this.stopping.signal.aborted) {
+        // Claimed just as the process began to stop: the run was never started, so it goes
+        // back to the queue for another process (or the next start) instead of failing.
+        await runs.requeue(run.id, this.options.processId).catch((error: unknown) => log.warn('could not requeue a run', { runId: run.id, error }));
+        break;
+      }
+      void this.deps.signals.publish({ kind: 'run-updated', runId: run.id, sessionId: run.sessionId }).catch(() => undefined);
       const controller = new AbortController();
       const done = executor
         .execute(run, controller, [{ eventType: 'worker_finished', worker_index: index }])
@@ -189,8 +201,16 @@ export class RunEngine {
   }
 
   private async renewLeases(): Promise<void> {
+    const held = [...this.inFlight.keys()];
     try {
-      await this.deps.runs.renewLeases(this.options.processId, [...this.inFlight.keys()], this.options.leaseSeconds);
+      const stillHeld = await this.deps.runs.renewLeases(this.options.processId, held, this.options.leaseSeconds);
+      for (const runId of held) {
+        if (stillHeld.has(runId)) continue;
+        // Another process failed the run while this one was stalled, and the session may
+        // already belong to the next run: stop at once so two runs never execute together.
+        this.deps.log.warn('lost the lease of a run; stopping it', { runId });
+        this.inFlight.get(runId)?.controller.abort('lease-lost' satisfies AbortReason);
+      }
     } catch (error) {
       this.deps.log.warn('lease renewal failed', { error });
     }
@@ -220,7 +240,7 @@ export class RunEngine {
 }
 
 function abortedWhileWaiting(controller: AbortController) {
-  const shutdown = controller.signal.reason === ('shutdown' satisfies AbortReason);
+  const shutdown = controller.signal.reason !== ('cancel' satisfies AbortReason);
   return {
     status: shutdown ? ('failed' as const) : ('cancelled' as const),
     response: '',

@@ -10,10 +10,11 @@ import { outputDirOf } from '../../sessions/workspace.js';
 import type { RunRepository } from '../repository.js';
 import { INTERRUPTED_ERROR } from '../status.js';
 import type { RunCompletion } from '../types.js';
-import type { RunSignals } from './signals.js';
+import type { Signals } from '../../signals.js';
+import { ReplyBatcher } from './replyBatcher.js';
 
 /** Why an in-flight run's controller was aborted. */
-export type AbortReason = 'cancel' | 'shutdown';
+export type AbortReason = 'cancel' | 'shutdown' | 'lease-lost';
 
 export interface ExecutorDeps {
   db: Database;
@@ -22,7 +23,7 @@ export interface ExecutorDeps {
   events: EventService;
   artifacts: ArtifactService;
   agent: Agent;
-  signals: RunSignals;
+  signals: Signals;
   log: Logger;
 }
 
@@ -46,6 +47,11 @@ export class RunExecutor {
     const outputDir = outputDirOf(session.workspacePath);
     const before = await artifacts.snapshot(outputDir);
     const progress = emptyOutcome();
+    const replies = new ReplyBatcher((text) => {
+      this.deps.signals.publish({ kind: 'reply', sessionId: run.sessionId, runId: run.id, text }).catch((error: unknown) => {
+        log.warn('reply delta could not be published', { runId: run.id, error });
+      });
+    });
     const details: Pick<RunCompletion, 'provider' | 'model' | 'modelPrompt' | 'systemPrompt'> = {};
     const sink: AgentSink = {
       event: async (eventType, payload) => {
@@ -53,6 +59,7 @@ export class RunExecutor {
       },
       replyDelta: (text) => {
         progress.reply += text;
+        replies.push(text);
       },
       usage: (totals) => {
         progress.inputTokens = totals.inputTokens;
@@ -94,6 +101,7 @@ export class RunExecutor {
         completion = failedCompletion(error instanceof Error ? error.message : String(error), progress);
       }
     }
+    replies.flush();
     try {
       await artifacts.recordChanges(run.id, outputDir, before);
     } catch (error) {
@@ -103,7 +111,8 @@ export class RunExecutor {
   }
 
   private completionForAbort(controller: AbortController, progress: AgentOutcome): RunCompletion {
-    if (controller.signal.reason === ('shutdown' satisfies AbortReason)) return failedCompletion(INTERRUPTED_ERROR, progress);
+    const reason = controller.signal.reason as AbortReason;
+    if (reason === 'shutdown' || reason === 'lease-lost') return failedCompletion(INTERRUPTED_ERROR, progress);
     return {
       status: 'cancelled',
       response: progress.reply,

@@ -1,10 +1,10 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { execute, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { execute, parse, subscribe, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusFor, type ErrorCode as Code } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { RequestContext } from '../context.js';
 import { logUnexpected, toPublicError } from '../errors.js';
-import type { RouteInput, RouteSpec } from './routes.js';
+import type { RouteInput, RouteSpec, SseMessage, StreamSpec } from './routes.js';
 import { parseJsonBody, parseQuery, RequestValidationError, type ValidationIssue } from './validation.js';
 
 export interface RestOptions {
@@ -13,6 +13,30 @@ export interface RestOptions {
   maxBodyBytes: number;
   createContext: (requestId?: string) => RequestContext;
   log: Logger;
+  /** How often an idle event stream sends a comment line so proxies keep it open. */
+  sseHeartbeatMs?: number;
+  /** Open event streams, so that shutdown can end them. */
+  openStreams: Set<() => void>;
+}
+
+/** How long a stream waits for a client that stopped reading before it gives up on it. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/** Resolves true once the response can take more, false when the client is gone or stuck. */
+function drained(res: Response): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(false), DRAIN_TIMEOUT_MS);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }
 
 /** `/sessions/{session_id}/turn` → `/sessions/:session_id/turn`. */
@@ -29,9 +53,13 @@ export function createRestRouter(options: RestOptions): Router {
     const document = parse(route.operation);
     const problems = validate(options.schema, document);
     if (problems.length > 0) throw new Error(`REST route ${route.method} ${route.path}: ${problems.map((p) => p.message).join('; ')}`);
+    const stream = route.stream ? prepareStream(route.stream, options.schema, route) : null;
     const handlers = [
       ...(route.body ? [express.raw({ type: () => true, limit: options.maxBodyBytes })] : []),
-      (req: Request, res: Response) => void handle(route, document, req, res, options),
+      (req: Request, res: Response) => {
+        if (stream && wantsEventStream(req)) void handleStream(stream, req, res, options);
+        else void handle(route, document, req, res, options);
+      },
     ];
     if (route.method === 'GET') router.get(toExpressPath(route.path), ...handlers);
     else router.post(toExpressPath(route.path), ...handlers);
@@ -68,6 +96,103 @@ async function handle(route: RouteSpec, document: DocumentNode, req: Request, re
     res.status(200).json(route.respond(data, input));
   } catch (error) {
     sendError(res, error, context, options.log);
+  }
+}
+
+interface PreparedStream {
+  spec: StreamSpec;
+  document: DocumentNode;
+}
+
+function prepareStream(spec: StreamSpec, schema: GraphQLSchema, route: RouteSpec): PreparedStream {
+  const document = parse(spec.operation);
+  const problems = validate(schema, document);
+  if (problems.length > 0) throw new Error(`REST stream ${route.path}: ${problems.map((p) => p.message).join('; ')}`);
+  return { spec, document };
+}
+
+/** A client asks for the stream by preferring text/event-stream over JSON. */
+function wantsEventStream(req: Request): boolean {
+  return req.accepts(['application/json', 'text/event-stream']) === 'text/event-stream' && !!req.get('accept')?.includes('text/event-stream');
+}
+
+const sseFrame = (message: SseMessage): string =>
+  `${message.id !== undefined ? `id: ${message.id}\n` : ''}event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`;
+
+/**
+ * Serves a route's subscription as Server-Sent Events: the same GraphQL subscription the
+ * WebSocket path runs, framed as `id:` / `event:` / `data:`, with heartbeats, and closed when
+ * the client goes away. Errors before the stream starts are ordinary REST errors.
+ */
+async function handleStream(stream: PreparedStream, req: Request, res: Response, options: RestOptions): Promise<void> {
+  const context = options.createContext();
+  res.setHeader('x-request-id', context.requestId);
+  let query: Record<string, unknown>;
+  try {
+    query = stream.spec.query ? parseQuery(req.query as Record<string, unknown>, stream.spec.query) : {};
+  } catch (error) {
+    if (error instanceof RequestValidationError) res.status(422).json({ detail: error.issues });
+    else sendError(res, error, context, options.log);
+    return;
+  }
+  const input: RouteInput = { params: req.params as Record<string, string>, query, body: {} };
+  let result: Awaited<ReturnType<typeof subscribe>>;
+  try {
+    result = await subscribe({
+      schema: options.schema,
+      document: stream.document,
+      variableValues: stream.spec.variables(input, req.get('last-event-id') ?? null),
+      contextValue: context,
+    });
+  } catch (error) {
+    sendError(res, error, context, options.log);
+    return;
+  }
+  if (!(Symbol.asyncIterator in result)) {
+    sendError(res, result.errors?.[0] ?? new Error('The stream could not start.'), context, options.log);
+    return;
+  }
+  const iterator = result;
+  res.status(200);
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache, no-transform');
+  res.setHeader('connection', 'keep-alive');
+  // Tell buffering proxies (nginx) to pass events through at once.
+  res.setHeader('x-accel-buffering', 'no');
+  res.flushHeaders();
+  res.write('retry: 2000\n\n');
+  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.sseHeartbeatMs ?? 15_000);
+  const stop = (): void => {
+    clearInterval(heartbeat);
+    options.openStreams.delete(stop);
+    void iterator.return?.();
+  };
+  options.openStreams.add(stop);
+  res.on('close', stop);
+  try {
+    for await (const next of iterator) {
+      let frame: string;
+      let last = false;
+      if (next.errors?.length) {
+        const { public: shown, unexpected } = toPublicError(next.errors[0]);
+        if (unexpected) logUnexpected(options.log, next.errors[0], context.requestId);
+        frame = sseFrame({ event: 'error', data: { detail: shown.message, code: shown.code } });
+        last = true;
+      } else {
+        frame = sseFrame(stream.spec.format(next.data as Record<string, unknown>));
+      }
+      // Respect backpressure: while the client is not reading, stop pulling from the stream,
+      // whose bounded queue then ends it as too slow instead of buffering without limit.
+      if (!res.write(frame) && !(await drained(res))) break;
+      if (last) break;
+    }
+  } catch (error) {
+    const { public: shown } = toPublicError(error);
+    logUnexpected(options.log, error, context.requestId);
+    res.write(sseFrame({ event: 'error', data: { detail: shown.message, code: shown.code } }));
+  } finally {
+    stop();
+    res.end();
   }
 }
 

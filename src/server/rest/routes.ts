@@ -34,6 +34,23 @@ export interface RouteSpec {
   errors: number[];
   /** A plain-text rendering, served when the client prefers text/plain. */
   text?: { contentType: string; render: (data: Json) => string };
+  /** A Server-Sent Events stream, served when the client asks for text/event-stream. */
+  stream?: StreamSpec;
+}
+
+export interface SseMessage {
+  id?: string;
+  event: string;
+  data: unknown;
+}
+
+export interface StreamSpec {
+  /** A GraphQL subscription with exactly one named operation. */
+  operation: string;
+  query?: Shape;
+  /** `lastEventId` is the Last-Event-ID header of a reconnecting client, when there is one. */
+  variables: (input: RouteInput, lastEventId: string | null) => Json;
+  format: (data: Json) => SseMessage;
 }
 
 const str = { type: 'string' } as const;
@@ -172,6 +189,24 @@ export const routes: RouteSpec[] = [
     },
     response: obj({ session_id: str, events: list(obj({ id: int, run_id: str, ts: num, event_type: str, payload: { type: 'object' } })), next_since_id: int }),
     errors: [404],
+    stream: {
+      operation: `subscription SessionEventStream($id: ID!, $sinceId: SafeInt, $replies: Boolean) {
+        sessionEvents(sessionId: $id, sinceId: $sinceId, includeReplyDeltas: $replies) {
+          __typename ... on Event { ${map.EVENT_FIELDS} } ... on ReplyDelta { sessionId runId text } } }`,
+      query: { since_id: { type: 'int', default: 0 }, reply_deltas: { type: 'bool', default: false } },
+      variables: ({ params, query }, lastEventId) => ({
+        id: params.session_id,
+        // A reconnecting EventSource sends the last id it saw: that is the newer cursor.
+        sinceId: lastEventId !== null && /^\d+$/.test(lastEventId) ? Number(lastEventId) : query.since_id,
+        replies: query.reply_deltas,
+      }),
+      format: (data) => {
+        const item = data.sessionEvents as Json;
+        if (item.__typename === 'ReplyDelta') return { event: 'reply_delta', data: { run_id: item.runId, text: item.text } };
+        const event = map.sessionEvent(item);
+        return { id: String(event.id), event: String(event.event_type), data: event };
+      },
+    },
   },
   {
     method: 'GET',

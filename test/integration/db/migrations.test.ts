@@ -209,9 +209,3 @@ async function catalogOf(url: string, { includePrismaTable = false } = {}) {
     };
   });
 }
-import { writeFileSync as __w } from 'node:fs';
-afterAll(() => {
-  for (const ms of [50, 300]) setTimeout(() => {
-    __w('/tmp/dbg-migrations-' + ms, JSON.stringify([process.pid, process.getActiveResourcesInfo()]));
-  }, ms).unref();
-});

@@ -18,5 +18,4 @@ test('session → turn → events → trace → metrics', async () => {
   expect(trace.status).toBe(200);
   const metrics = await service.rest('GET', '/metrics');
   expect(metrics.body).toMatchObject({ run_count: 1, completed: 1 });
-  console.log(JSON.stringify({ turn: turn.body, events: events.body, trace: trace.body, metrics: metrics.body }, null, 1));
 });

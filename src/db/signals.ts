@@ -1,18 +1,32 @@
 import pg from 'pg';
 import type { Database, Tx } from './client.js';
 import type { Logger } from '../logger.js';
-import type { RunSignal, RunSignals } from '../runs/engine/signals.js';
+import type { Signal, Signals } from '../signals.js';
 
-const CHANNEL = 'anton_runs';
+const CHANNEL = 'anton_signals';
+
+/** NOTIFY payloads must stay under 8000 bytes; long reply text travels in several signals. */
+const MAX_TEXT_CHARS = 1000;
+
+function splitForNotify(signal: Signal): Signal[] {
+  if (signal.kind !== 'reply' || signal.text.length <= MAX_TEXT_CHARS) return [signal];
+  const parts: Signal[] = [];
+  // Code points, not UTF-16 units, so that no part ends in half a surrogate pair.
+  const chars = [...signal.text];
+  for (let start = 0; start < chars.length; start += MAX_TEXT_CHARS) {
+    parts.push({ ...signal, text: chars.slice(start, start + MAX_TEXT_CHARS).join('') });
+  }
+  return parts;
+}
 
 /**
- * Run signals over PostgreSQL LISTEN/NOTIFY, so every service process on the database hears
+ * Signals over PostgreSQL LISTEN/NOTIFY, so every service process on the database hears
  * them. NOTIFY inside a transaction is delivered on commit, which is exactly when the change it
  * announces becomes visible. One dedicated connection listens and reconnects after failures;
  * after a reconnect a `resync` tells subscribers to look at the database again.
  */
-export class PgRunSignals implements RunSignals {
-  private readonly listeners = new Set<(signal: RunSignal) => void>();
+export class PgSignals implements Signals {
+  private readonly listeners = new Set<(signal: Signal) => void>();
   private client: pg.Client | null = null;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -35,17 +49,19 @@ export class PgRunSignals implements RunSignals {
     await client?.end().catch(() => undefined);
   }
 
-  async publish(signal: RunSignal, tx?: Tx): Promise<void> {
-    const payload = JSON.stringify(signal);
-    await (tx ?? this.db).$executeRaw`SELECT pg_notify(${CHANNEL}, ${payload})`;
+  async publish(signal: Signal, tx?: Tx): Promise<void> {
+    for (const part of splitForNotify(signal)) {
+      const payload = JSON.stringify(part);
+      await (tx ?? this.db).$executeRaw`SELECT pg_notify(${CHANNEL}, ${payload})`;
+    }
   }
 
-  subscribe(listener: (signal: RunSignal) => void): () => void {
+  subscribe(listener: (signal: Signal) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private emit(signal: RunSignal): void {
+  private emit(signal: Signal): void {
     for (const listener of this.listeners) {
       try {
         listener(signal);
@@ -60,7 +76,7 @@ export class PgRunSignals implements RunSignals {
     client.on('notification', (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
       try {
-        this.emit(JSON.parse(message.payload) as RunSignal);
+        this.emit(JSON.parse(message.payload) as Signal);
       } catch (error) {
         this.log.warn('ignored a malformed run signal', { error });
       }

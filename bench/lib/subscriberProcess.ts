@@ -1,0 +1,269 @@
+// Child-process entry (run with `node --import tsx`): opens graphql-ws subscribers against the
+// service under test and records, per subscriber and per event, receive time − send time. Kept
+// out of the service's process so that the clients' own work (framing, JSON parsing) does not
+// compete with the service's event loop, as it would not for real remote subscribers.
+//
+// IPC protocol (advanced serialization), parent → child:
+//   start {url, sessionId, sinceId, query, subscribers, firstIndex, capacity}
+//   ping {t}                 → pong {t, now}           (clock offset estimate)
+//   mark                     → marked                  (start of the measured window)
+//   status                   → status {received, …}
+//   collect                  → collected {…raw results}
+//   close                    → closed, then exit
+// child → parent unprompted: connected {count}, warmed {count}, fatal {message}.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface StartMessage {
+  type: 'start';
+  url: string;
+  sessionId: string;
+  sinceId: number;
+  query: string;
+  subscribers: number;
+  /** Index of this process's first subscriber in the whole set (for reporting). */
+  firstIndex: number;
+  /** Sequence numbers run from 0 to capacity - 1. */
+  capacity: number;
+}
+
+export type ParentMessage =
+  | StartMessage
+  | { type: 'ping'; t: number }
+  | { type: 'mark' }
+  | { type: 'status' }
+  | { type: 'collect' }
+  | { type: 'close' };
+
+export interface SubscriberResult {
+  index: number;
+  /** receive − send (ms, both on this process's clock as the payload carries it); NaN = never received. */
+  latency: Float64Array;
+  duplicates: number;
+  outOfOrder: number;
+  /** Events outside the expected sequence range (other than the warm-up). */
+  unexpected: number;
+  errors: string[];
+  completed: boolean;
+  closedCode: number | null;
+}
+
+export interface CollectedMessage {
+  type: 'collected';
+  subscribers: SubscriberResult[];
+  cpu: { userMs: number; systemMs: number };
+  eventLoopDelay: { p50: number; p99: number; max: number; mean: number };
+  wallMs: number;
+}
+
+export type ChildMessage =
+  | { type: 'connected'; count: number }
+  | { type: 'warmed'; count: number }
+  | { type: 'pong'; t: number; now: number }
+  | { type: 'marked' }
+  | { type: 'status'; received: number; warmed: number; errors: number; completed: number }
+  | CollectedMessage
+  | { type: 'closed' }
+  | { type: 'fatal'; message: string };
+
+interface EventPayload {
+  seq?: number;
+  sentAt?: number;
+  warmup?: boolean;
+}
+
+interface Item {
+  data?: { sessionEvents?: { id?: number; payload?: EventPayload } } | null;
+  errors?: ReadonlyArray<{ message: string }>;
+}
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+class Subscriber {
+  readonly latency: Float64Array;
+  duplicates = 0;
+  outOfOrder = 0;
+  unexpected = 0;
+  received = 0;
+  warmed = false;
+  completed = false;
+  closedCode: number | null = null;
+  readonly errors: string[] = [];
+  private lastSeq = -1;
+
+  constructor(
+    readonly index: number,
+    capacity: number,
+  ) {
+    this.latency = new Float64Array(capacity).fill(NaN);
+  }
+
+  onItem(item: Item, at: number, onWarm: () => void): void {
+    if (item.errors?.length) {
+      this.errors.push(...item.errors.map((error) => error.message));
+      return;
+    }
+    const payload = item.data?.sessionEvents?.payload;
+    if (!payload) {
+      this.unexpected++;
+      return;
+    }
+    if (payload.warmup) {
+      if (!this.warmed) {
+        this.warmed = true;
+        onWarm();
+      }
+      return;
+    }
+    const { seq, sentAt } = payload;
+    if (typeof seq !== 'number' || typeof sentAt !== 'number' || seq < 0 || seq >= this.latency.length) {
+      this.unexpected++;
+      return;
+    }
+    if (!Number.isNaN(this.latency[seq] as number)) {
+      this.duplicates++;
+      return;
+    }
+    if (seq < this.lastSeq) this.outOfOrder++;
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    this.latency[seq] = at - sentAt;
+    this.received++;
+  }
+
+  result(): SubscriberResult {
+    return {
+      index: this.index,
+      latency: this.latency,
+      duplicates: this.duplicates,
+      outOfOrder: this.outOfOrder,
+      unexpected: this.unexpected,
+      errors: this.errors.slice(0, 20),
+      completed: this.completed,
+      closedCode: this.closedCode,
+    };
+  }
+}
+
+const clients: Client[] = [];
+const subscribers: Subscriber[] = [];
+let warmedCount = 0;
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let markedAt = 0;
+let cpuAtMark = process.cpuUsage();
+
+function start(message: StartMessage): void {
+  let connected = 0;
+  for (let i = 0; i < message.subscribers; i++) {
+    const subscriber = new Subscriber(message.firstIndex + i, message.capacity);
+    subscribers.push(subscriber);
+    const client = createClient({
+      url: message.url,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      shouldRetry: () => false,
+      on: {
+        connected: () => {
+          if (++connected === message.subscribers) send({ type: 'connected', count: connected });
+        },
+        closed: (event) => {
+          subscriber.closedCode = (event as { code?: number } | undefined)?.code ?? null;
+        },
+      },
+    });
+    clients.push(client);
+    client.subscribe<Item['data'] & object>(
+      { query: message.query, variables: { sessionId: message.sessionId, sinceId: message.sinceId } },
+      {
+        next: (item) =>
+          subscriber.onItem(item as Item, now(), () => {
+            if (++warmedCount === message.subscribers) send({ type: 'warmed', count: warmedCount });
+          }),
+        error: (error) => {
+          subscriber.errors.push(describe(error));
+        },
+        complete: () => {
+          subscriber.completed = true;
+        },
+      },
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (Array.isArray(error)) return error.map(describe).join('; ');
+  if (error && typeof error === 'object' && 'code' in error) {
+    const closeEvent = error as { code: number; reason?: string };
+    return `socket closed ${closeEvent.code} ${closeEvent.reason ?? ''}`.trim();
+  }
+  return String(error);
+}
+
+async function close(): Promise<void> {
+  await Promise.allSettled(clients.map((client) => client.dispose()));
+  send({ type: 'closed' });
+  // Let the IPC message go out, then leave.
+  setTimeout(() => process.exit(0), 50);
+}
+
+process.on('message', (raw: ParentMessage) => {
+  try {
+    switch (raw.type) {
+      case 'start':
+        start(raw);
+        break;
+      case 'ping':
+        send({ type: 'pong', t: raw.t, now: now() });
+        break;
+      case 'mark':
+        markedAt = performance.now();
+        cpuAtMark = process.cpuUsage();
+        loopDelay.reset();
+        loopDelay.enable();
+        send({ type: 'marked' });
+        break;
+      case 'status':
+        send({
+          type: 'status',
+          received: subscribers.reduce((sum, s) => sum + s.received, 0),
+          warmed: warmedCount,
+          errors: subscribers.reduce((sum, s) => sum + s.errors.length, 0),
+          completed: subscribers.filter((s) => s.completed).length,
+        });
+        break;
+      case 'collect': {
+        loopDelay.disable();
+        const cpu = process.cpuUsage(cpuAtMark);
+        send({
+          type: 'collected',
+          subscribers: subscribers.map((s) => s.result()),
+          cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000 },
+          eventLoopDelay: {
+            p50: loopDelay.percentile(50) / 1e6,
+            p99: loopDelay.percentile(99) / 1e6,
+            max: loopDelay.max / 1e6,
+            mean: loopDelay.mean / 1e6,
+          },
+          wallMs: performance.now() - markedAt,
+        });
+        break;
+      }
+      case 'close':
+        void close();
+        break;
+    }
+  } catch (error) {
+    send({ type: 'fatal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+});
+
+// The parent going away (crash, kill) must not leave this process behind.
+process.on('disconnect', () => process.exit(0));
