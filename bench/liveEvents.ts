@@ -9,6 +9,8 @@
 // Knobs (environment): BENCH_LIVE_SUBSCRIBERS (100), BENCH_LIVE_RATE (1000 events/s),
 // BENCH_LIVE_SECONDS (10), BENCH_LIVE_IN_FLIGHT (4), BENCH_LIVE_CLIENT_PROCESSES (1),
 // BENCH_LIVE_WS_PROBE (1: time every outgoing frame; 0: skip that probe),
+// BENCH_WHATIF_SHARED_EXECUTE / BENCH_WHATIF_CORKED_SEND (1: DIAGNOSTIC stand-ins for suggested
+// service changes, see lib/whatIf.ts), BENCH_CPU_PROFILE (1: V8 CPU profile of the service process over the measured window),
 // BENCH_LIVE_APPEND (service: services.events.append, the measure; sql: a DIAGNOSTIC one-statement
 // append over plain pg that reaches the live path through NOTIFY only; see lib/sqlAppend.ts).
 import { rm } from 'node:fs/promises';
@@ -16,7 +18,9 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startService, type RunningService } from '../src/server/app.js';
 import { ScriptedAgent } from '../test/kit/agents.js';
+import { startCpuProfile, type ProfileSummary } from './lib/cpuProfile.js';
 import { pace } from './lib/pacer.js';
+import { applyWhatIf, type WhatIf, type WhatIfOptions } from './lib/whatIf.js';
 import { installProbes, type ProbeReport, type Probes } from './lib/probes.js';
 import { clock, ms, rounded, summarize, type Summary } from './lib/stats.js';
 import { sqlAppender, type SqlAppender } from './lib/sqlAppend.js';
@@ -44,6 +48,8 @@ interface Settings {
   clientProcesses: number;
   wsProbe: boolean;
   append: 'service' | 'sql';
+  cpuProfile: boolean;
+  whatIf: WhatIfOptions;
 }
 
 function settings(): Settings {
@@ -55,6 +61,8 @@ function settings(): Settings {
     clientProcesses: intFromEnv('BENCH_LIVE_CLIENT_PROCESSES', 1),
     wsProbe: (process.env.BENCH_LIVE_WS_PROBE ?? '1') !== '0',
     append: appendMode(process.env.BENCH_LIVE_APPEND),
+    cpuProfile: process.env.BENCH_CPU_PROFILE === '1',
+    whatIf: { sharedExecute: process.env.BENCH_WHATIF_SHARED_EXECUTE === '1', corkedSend: process.env.BENCH_WHATIF_CORKED_SEND === '1' },
   };
 }
 
@@ -86,6 +94,7 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
   let pool: SubscriberPool | undefined;
   let probes: Probes | undefined;
   let sql: SqlAppender | undefined;
+  let whatIf: WhatIf | undefined;
   try {
     database = await ctx.createDatabase();
     home = await ctx.scratchDir('live-events-home');
@@ -135,7 +144,12 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
       if (sql) return sql.append(SESSION_ID, runId, 'bench_tick', payload);
       return Number((await services.events.append({ sessionId: SESSION_ID, runId, eventType: 'bench_tick', payload })).id);
     };
+    if (s.whatIf.sharedExecute || s.whatIf.corkedSend) {
+      whatIf = applyWhatIf(s.whatIf);
+      ctx.log(`DIAGNOSTIC what-if patches applied: ${JSON.stringify(s.whatIf)}`);
+    }
     probes = installProbes({ wsSend: s.wsProbe });
+    const stopProfile = s.cpuProfile ? await startCpuProfile('live-events') : null;
     const machineWindow = watchMachineLoad();
     await pool.mark();
     const start = clock() + 20;
@@ -178,6 +192,10 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
     }
     const drainMs = clock() - drainStart;
     const probeReport = probes.stop();
+    const whatIfStats = whatIf?.stats() ?? null;
+    whatIf?.undo();
+    const profile = stopProfile ? await stopProfile() : null;
+    if (profile) ctx.log(`CPU profile: ${profile.file}\n${profile.byFunction.slice(0, 15).map((f) => `  ${String(f.ms).padStart(6)} ms  ${f.name}`).join('\n')}`);
     const machine = machineWindow();
     const collected = await pool.collect();
     ctx.log(`drained in ${Math.round(drainMs)} ms; ${received}/${expected} deliveries`);
@@ -203,13 +221,17 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
       offsets,
       drainMs,
       machine,
+      profile,
+      whatIfStats,
     });
     ctx.log(`where the time goes (ms after append was called):\n${describeStages(result.details)}`);
     ctx.log(`service CPU: ${JSON.stringify(result.details.capacity)}; event-loop delay ${JSON.stringify((result.details.service as ProbeReport).eventLoopDelayMs)}`);
-    if (result.details.appendBreakdownMs) ctx.log(`append, mean ms: ${JSON.stringify(result.details.appendBreakdownMs)}`);
+    const breakdown = result.details.appendBreakdownMs as Record<string, number> | null;
+    if (breakdown) ctx.log(`append, mean ms per append: ${JSON.stringify(Object.fromEntries(Object.entries(breakdown).filter(([, v]) => v !== 0)))}`);
     return result;
   } finally {
     probes?.stop();
+    whatIf?.undo();
     await sql?.close().catch(() => undefined);
     await pool?.close().catch((error: unknown) => ctx.log(`closing subscribers failed: ${String(error)}`));
     await service?.close().catch((error: unknown) => ctx.log(`closing the service failed: ${String(error)}`));
@@ -239,6 +261,8 @@ interface Raw {
   offsets: Array<{ offsetMs: number; rttMs: number }>;
   drainMs: number;
   machine: MachineLoad;
+  profile: ProfileSummary | null;
+  whatIfStats: ReturnType<WhatIf['stats']> | null;
 }
 
 function analyse(raw: Raw): MeasureResult {
@@ -311,18 +335,23 @@ function analyse(raw: Raw): MeasureResult {
     timeline.push({ second, sent: sentPerSecond.get(second) ?? 0, p99: round(summary.p99), max: round(summary.max) });
   }
 
-  // The append itself: its SQL round trips against the rest (pool, Prisma, event loop), in means.
-  const query = (label: string): number => raw.probeReport.queries.find((q) => q.label === label)?.mean ?? 0;
+  // The append itself: time in each of its SQL statements per committed
+  // append, against the whole append as the bench saw it. Statements of other transactions
+  // (the engine's sweeps) are few and excluded by label.
+  const perAppend = (label: string): number => {
+    const q = raw.probeReport.queries.find((entry) => entry.label === label);
+    return q && raw.committed > 0 ? (q.count * q.mean) / raw.committed : 0;
+  };
   const appendSql = {
-    poolWait: raw.probeReport.poolWait.mean,
-    begin: query('BEGIN'),
-    lockSessionRow: query('lock session row (SELECT … FOR NO KEY UPDATE)'),
-    insertEvent: query('insert event'),
-    pgNotify: query('pg_notify'),
-    commit: query('COMMIT'),
+    begin: perAppend('BEGIN'),
+    lockSessionRow: perAppend('lock session row (SELECT … FOR NO KEY UPDATE)'),
+    insertEvent: perAppend('insert event'),
+    pgNotify: perAppend('pg_notify'),
+    commit: perAppend('COMMIT'),
+    oneStatement: perAppend('append in one statement (lock + insert + notify)'),
   };
   const appendTotal = (stages.allMeans as Record<string, number>).committed ?? NaN;
-  const inSql = Object.values(appendSql).reduce((sum, value) => sum + (Number.isFinite(value) ? value : 0), 0);
+  const inSql = Object.values(appendSql).reduce((sum, value) => sum + value, 0);
   const appendBreakdownMs = rounded({ total: appendTotal, ...appendSql, outsideSql: appendTotal - inSql });
 
   // Capacity: service CPU (this whole process: appends, fan-out, ws) per delivery, and the
@@ -339,6 +368,7 @@ function analyse(raw: Raw): MeasureResult {
   const clientCpu = raw.collected.map((c) => rounded({ userMs: c.cpu.userMs, systemMs: c.cpu.systemMs, wallMs: c.wallMs, utilisation: (c.cpu.userMs + c.cpu.systemMs) / c.wallMs }));
   const figure =
     (s.append === 'sql' ? 'DIAGNOSTIC (one-statement SQL append, not EventService.append): ' : '') +
+    (s.whatIf.sharedExecute || s.whatIf.corkedSend ? `DIAGNOSTIC what-if ${JSON.stringify(s.whatIf)}: ` : '') +
     `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}; ` +
     `${received}/${expected} delivered, ${lost} lost, ${duplicates} dup; ${issued}/${raw.count} events sent, ${achievedRate.toFixed(0)} events/s achieved`;
 
@@ -373,6 +403,8 @@ function analyse(raw: Raw): MeasureResult {
       capacity,
       timeline,
       machineDuringRun: raw.machine,
+      cpuProfile: raw.profile,
+      whatIf: raw.whatIfStats,
       service: raw.probeReport,
       clients: { cpu: clientCpu, eventLoopDelayMs: raw.collected.map((c) => rounded(c.eventLoopDelay)) },
     },

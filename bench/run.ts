@@ -3,6 +3,8 @@
 //
 //   npm run bench                 every measure
 //   npm run bench -- live-events  only the named ones
+//   BENCH_…=… npm run bench       a diagnostic run with changed knobs (see each measure); it
+//                                 writes <YYYY-MM-DD>-diagnostic.json, never the day's file
 //
 // It reports; it does not fail: a missed target still exits 0 (a measure that errors exits 1).
 import { mkdir } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { liveEvents } from './liveEvents.js';
 import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
-import { markdownTable, writeResults, type MeasureOutcome } from './lib/report.js';
+import { machineInfo, markdownTable, writeResults, type MeasureOutcome } from './lib/report.js';
 import type { BenchContext, Measure } from './lib/types.js';
 
 /** Every measure, in the order they run. Add new ones here. */
@@ -51,6 +53,8 @@ async function main(): Promise<number> {
 
   const startedAt = new Date();
   const started = performance.now();
+  // Taken before anything runs: the load average is the machine's, not the bench's.
+  const machine = machineInfo();
   const [load1] = os.loadavg();
   const cpus = os.cpus().length;
   if (load1 !== undefined && load1 > cpus * 0.5) {
@@ -98,7 +102,8 @@ async function main(): Promise<number> {
 
   const totalMs = performance.now() - started;
   console.log('\n' + markdownTable(outcomes) + '\n');
-  const file = await writeResults(RESULTS_DIR, startedAt, totalMs, outcomes);
+  const knobs = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('BENCH_') && entry[1] !== undefined));
+  const file = await writeResults(RESULTS_DIR, startedAt, totalMs, outcomes, knobs, machine);
   log(`results written to ${file}; the bench took ${(totalMs / 1000).toFixed(1)} s`);
   return outcomes.some((outcome) => outcome.error) ? 1 : 0;
 }

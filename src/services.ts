@@ -11,6 +11,9 @@ import { EventService } from './events/service.js';
 import { LiveEvents } from './events/live.js';
 import type { Logger } from './logger.js';
 import { MetricsRepository } from './metrics/repository.js';
+import { MemoryRepository } from './memory/repository.js';
+import { MemoryService } from './memory/service.js';
+import { ConversationRepository, conversationPortFor } from './conversations/repository.js';
 import { MetricsService } from './metrics/service.js';
 import { RunEngine } from './runs/engine/engine.js';
 import { RunExecutor } from './runs/engine/executor.js';
@@ -27,6 +30,7 @@ export interface Services {
   runs: RunService;
   events: EventService;
   approvals: ApprovalService;
+  memory: MemoryService;
   artifacts: ArtifactService;
   metrics: MetricsService;
   engine: RunEngine;
@@ -64,16 +68,39 @@ export function createServices(deps: ServiceDeps): Services {
     log,
   );
   events.onCommitted((rows) => {
-    for (const sessionId of new Set(rows.map((row) => row.sessionId))) live.notify(sessionId);
+    const newest = new Map<string, number>();
+    for (const row of rows) newest.set(row.sessionId, Math.max(newest.get(row.sessionId) ?? 0, Number(row.id)));
+    for (const [sessionId, id] of newest) live.notify(sessionId, id);
   });
   signals.subscribe((signal) => {
-    if (signal.kind === 'event') live.notify(signal.sessionId);
+    if (signal.kind === 'event') live.notify(signal.sessionId, signal.id);
     else if (signal.kind === 'reply') live.reply(signal.sessionId, signal.runId, signal.text);
     else if (signal.kind === 'resync') live.notifyAll();
   });
   const artifacts = new ArtifactService(new ArtifactRepository(db));
   const runRepository = new RunRepository(db);
-  const executor = new RunExecutor({ db, runs: runRepository, sessions: sessionRepository, events, artifacts, agent, signals, log });
+  const approvals = new ApprovalService(new ApprovalRepository(db), signals);
+  const memory = new MemoryService(new MemoryRepository(db), {
+    enabled: config.memory.enabled,
+    maxItems: config.memory.recallMaxItems,
+    maxChars: config.memory.recallMaxChars,
+  });
+  const conversations = new ConversationRepository(db);
+  const executor = new RunExecutor({
+    portsFor: (run) => ({
+      conversation: conversationPortFor(conversations, run.sessionId, run.id),
+      memory: memory.portFor(run.sessionId, run.id),
+      approvals: approvals.storeFor(),
+    }),
+    db,
+    runs: runRepository,
+    sessions: sessionRepository,
+    events,
+    artifacts,
+    agent,
+    signals,
+    log,
+  });
   const engine = new RunEngine(
     { db, runs: runRepository, events, executor, signals, log },
     { workerMode: config.workerMode, queueWorkerCount: config.queueWorkerCount, leaseSeconds: config.runLeaseSeconds, processId, pollMs: deps.pollMs },
@@ -83,7 +110,8 @@ export function createServices(deps: ServiceDeps): Services {
     sessions,
     runs,
     events,
-    approvals: new ApprovalService(new ApprovalRepository(db), signals),
+    approvals,
+    memory,
     artifacts,
     metrics: new MetricsService(new MetricsRepository(db)),
     engine,

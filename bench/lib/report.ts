@@ -38,16 +38,29 @@ export function markdownTable(outcomes: readonly MeasureOutcome[]): string {
   return lines.join('\n');
 }
 
-/** Writes bench/results/<YYYY-MM-DD>.json (local date) and returns its path. */
-export async function writeResults(dir: string, startedAt: Date, totalMs: number, outcomes: readonly MeasureOutcome[]): Promise<string> {
+/**
+ * Writes bench/results/<YYYY-MM-DD>.json (local date) and returns its path. A run with any
+ * BENCH_* knob set is not the standard measure: it goes to <YYYY-MM-DD>-diagnostic.json instead,
+ * so that it never replaces the day's standard figures.
+ */
+export async function writeResults(
+  dir: string,
+  startedAt: Date,
+  totalMs: number,
+  outcomes: readonly MeasureOutcome[],
+  knobs: Record<string, string>,
+  machine: Record<string, unknown>,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const pad = (n: number): string => String(n).padStart(2, '0');
   const day = `${startedAt.getFullYear()}-${pad(startedAt.getMonth() + 1)}-${pad(startedAt.getDate())}`;
-  const file = join(dir, `${day}.json`);
+  const diagnostic = Object.keys(knobs).length > 0;
+  const file = join(dir, `${day}${diagnostic ? '-diagnostic' : ''}.json`);
   const body = {
     startedAt: startedAt.toISOString(),
     totalMs: Math.round(totalMs),
-    machine: machineInfo(),
+    knobs,
+    machine,
     measures: outcomes,
   };
   await writeFile(file, JSON.stringify(body, null, 2) + '\n');

@@ -14,6 +14,16 @@ export interface AgentSink {
   describe(details: { provider?: string; model?: string; modelPrompt?: string; systemPrompt?: string }): void;
 }
 
+import type { ApprovalStore } from './governance/gate.js';
+import type { ConversationPort, MemoryPort } from './ports.js';
+
+/** The stores one run works with, handed over by the engine. */
+export interface AgentPorts {
+  conversation: ConversationPort;
+  memory: MemoryPort;
+  approvals: ApprovalStore;
+}
+
 export interface AgentRunInput {
   runId: string;
   sessionId: string;
@@ -26,6 +36,7 @@ export interface AgentRunInput {
   /** Aborted when the run is cancelled or the service shuts down. */
   signal: AbortSignal;
   sink: AgentSink;
+  ports: AgentPorts;
 }
 
 export interface AgentOutcome {
@@ -41,4 +52,6 @@ export interface AgentOutcome {
 
 export interface Agent {
   run(input: AgentRunInput): Promise<AgentOutcome>;
+  /** Releases what the agent holds across runs (scratchpad processes, connector pools). */
+  close?(): Promise<void>;
 }

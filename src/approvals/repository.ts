@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.js';
-import type { Approval } from '../generated/prisma/client.js';
+import type { Approval, Prisma } from '../generated/prisma/client.js';
 import { afterCursorWhere, type KeysetCursor } from '../pagination.js';
 
 export class ApprovalRepository {
@@ -25,6 +25,28 @@ export class ApprovalRepository {
 
   listForRun(runId: string, limit: number): Promise<Approval[]> {
     return this.db.approval.findMany({ where: { runId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: limit });
+  }
+
+  async latestDecision(sessionId: string, fingerprint: string): Promise<'approved' | 'rejected' | null> {
+    const decided = await this.db.approval.findFirst({
+      where: { sessionId, fingerprint, status: { in: ['approved', 'rejected'] } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      select: { status: true },
+    });
+    return decided ? (decided.status as 'approved' | 'rejected') : null;
+  }
+
+  create(approval: Omit<Approval, 'createdAt' | 'decidedAt' | 'decisionNote' | 'toolInput' | 'resumedRunId'> & { toolInput: Prisma.InputJsonValue }): Promise<Approval> {
+    return this.db.approval.create({ data: approval });
+  }
+
+  countPendingForRun(runId: string): Promise<number> {
+    return this.db.approval.count({ where: { runId, status: 'pending' } });
+  }
+
+  /** Records on every approval of `runId` which run continued the task after them. */
+  async markResumed(runId: string, resumedRunId: string): Promise<void> {
+    await this.db.approval.updateMany({ where: { runId }, data: { resumedRunId } });
   }
 
   /** Decides a pending approval; returns null when it was not pending (or does not exist). */

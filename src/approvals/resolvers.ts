@@ -13,7 +13,13 @@ export const approvalResolvers: Resolvers = {
       toConnection(await services.approvals.list({ status, sessionId }, first, after)),
   },
   Mutation: {
-    decideApproval: (_parent, { input }, { services }) => services.approvals.decide(input),
+    decideApproval: async (_parent, { input }, { services }) => {
+      const approval = await services.approvals.decide(input);
+      if (!input.resume) return approval;
+      // Resuming goes through the runs service: approvals know nothing of runs' execution.
+      const resumed = await services.runs.resumeAfterApprovals(approval.runId, services.approvals);
+      return resumed ? { ...approval, resumedRunId: resumed.id } : approval;
+    },
   },
   Subscription: {
     approvalUpdates: {

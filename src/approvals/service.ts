@@ -1,4 +1,6 @@
-import type { Approval } from '../generated/prisma/client.js';
+import type { ApprovalStore } from '../agent/governance/gate.js';
+import type { Approval, Prisma } from '../generated/prisma/client.js';
+import { newId } from '../ids.js';
 import { conflict, notFound } from '../errors.js';
 import { clampPageSize, decodeCursor, MAX_PAGE_SIZE, toPage, type Page } from '../pagination.js';
 import type { Signals } from '../signals.js';
@@ -34,8 +36,37 @@ export class ApprovalService {
     return toPage(rows, size);
   }
 
+  /** The approval store one run's tool gate uses: decisions of its session, new pending approvals. */
+  storeFor(): ApprovalStore {
+    return {
+      latestDecision: (sessionId, fingerprint) => this.repository.latestDecision(sessionId, fingerprint),
+      createPending: async (input) => {
+        const approval = await this.repository.create({
+          id: newId(),
+          sessionId: input.sessionId,
+          runId: input.runId,
+          toolName: input.toolName,
+          toolInput: (input.toolInput ?? {}) as Prisma.InputJsonValue,
+          fingerprint: input.fingerprint,
+          reason: input.reason,
+          status: 'pending',
+        });
+        await this.signals.publish({ kind: 'approval', approvalId: approval.id, sessionId: approval.sessionId });
+        return approval.id;
+      },
+    };
+  }
+
   listByIds(ids: string[]): Promise<Approval[]> {
     return this.repository.listByIds(ids);
+  }
+
+  countPendingForRun(runId: string): Promise<number> {
+    return this.repository.countPendingForRun(runId);
+  }
+
+  markResumed(runId: string, resumedRunId: string): Promise<void> {
+    return this.repository.markResumed(runId, resumedRunId);
   }
 
   listForRun(runId: string): Promise<Approval[]> {

@@ -26,6 +26,7 @@ function splitForNotify(signal: Signal): Signal[] {
  * after a reconnect a `resync` tells subscribers to look at the database again.
  */
 export class PgSignals implements Signals {
+  readonly channel = CHANNEL;
   private readonly listeners = new Set<(signal: Signal) => void>();
   private client: pg.Client | null = null;
   private closed = false;

@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Event } from '../generated/prisma/client.js';
 import { sortKeysDeep } from '../json.js';
@@ -10,7 +10,8 @@ import { sortKeysDeep } from '../json.js';
  */
 export class AuditLog {
   private tail: Promise<void> = Promise.resolve();
-  private ready: Promise<unknown> | null = null;
+  // Kept open: reopening the file for every event cost more than the write itself.
+  private handle: Promise<FileHandle> | null = null;
 
   constructor(
     private readonly filePath: string,
@@ -20,13 +21,24 @@ export class AuditLog {
   write(events: readonly Event[]): Promise<void> {
     if (events.length === 0) return this.tail;
     const lines = events.map((event) => JSON.stringify(sortKeysDeep(toAuditRecord(event))) + '\n').join('');
-    this.ready ??= mkdir(path.dirname(this.filePath), { recursive: true });
-    const ready = this.ready;
     this.tail = this.tail
-      .then(() => ready)
-      .then(() => appendFile(this.filePath, lines))
-      .catch((error: unknown) => this.onError(error));
+      .then(async () => {
+        this.handle ??= mkdir(path.dirname(this.filePath), { recursive: true }).then(() => open(this.filePath, 'a'));
+        await (await this.handle).appendFile(lines);
+      })
+      .catch((error: unknown) => {
+        this.handle = null;
+        this.onError(error);
+      });
     return this.tail;
+  }
+
+  /** Writes what is pending and closes the file (it reopens on the next write). */
+  async close(): Promise<void> {
+    await this.tail;
+    const handle = this.handle;
+    this.handle = null;
+    if (handle) await (await handle).close().catch(() => undefined);
   }
 
   /** Resolves when everything handed over so far is on disk. */

@@ -208,9 +208,15 @@ export class LiveEvents {
     for (const queue of channel.replyQueues) queue.push({ kind: 'reply', sessionId, runId, text });
   }
 
-  /** An event of `sessionId` was committed (by this process or, via NOTIFY, another). */
-  notify(sessionId: string): void {
-    this.channels.get(sessionId)?.wake();
+  /**
+   * An event of `sessionId` was committed (by this process or, via NOTIFY, another). Each
+   * commit is announced twice here (locally and by NOTIFY): an id the reader already passed is
+   * not worth another read.
+   */
+  notify(sessionId: string, id?: number): void {
+    const channel = this.channels.get(sessionId);
+    if (!channel || (id !== undefined && id <= channel.head)) return;
+    channel.wake();
   }
 
   /** After a lost connection: every channel reads on, in case an event signal was missed. */

@@ -27,15 +27,13 @@ export class EventService {
    * Appends inside a caller's transaction; the caller must hand the rows to `committed` after
    * commit. Other processes hear of the event through a signal sent on commit.
    */
-  async appendIn(tx: Tx, event: NewEvent): Promise<Event> {
-    const row = await this.repository.append(tx, event);
-    await this.signals.publish({ kind: 'event', sessionId: row.sessionId, id: Number(row.id) }, tx);
-    return row;
+  appendIn(tx: Tx, event: NewEvent): Promise<Event> {
+    return this.repository.append(tx, event, this.signals.channel);
   }
 
-  /** Appends in a transaction of its own and publishes at once. */
+  /** Appends on its own (one statement, no interactive transaction) and publishes at once. */
   async append(event: NewEvent): Promise<Event> {
-    const row = await this.db.$transaction((tx) => this.appendIn(tx, event));
+    const row = await this.repository.append(this.db, event, this.signals.channel);
     this.committed([row]);
     return row;
   }

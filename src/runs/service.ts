@@ -5,6 +5,7 @@ import { badInput, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { clampPageSize, decodeCursor, toPage, type Page } from '../pagination.js';
 import type { SessionService } from '../sessions/service.js';
+import type { ApprovalService } from '../approvals/service.js';
 import type { RunEngine } from './engine/engine.js';
 import type { Signals } from '../signals.js';
 import type { RunRepository } from './repository.js';
@@ -82,6 +83,35 @@ export class RunService {
     if (!waited || run.completedAt) return { run, reused };
     const current = await this.engine.waitFor(run.id, timeoutSeconds * 1000);
     return { run: current ?? run, reused };
+  }
+
+  /**
+   * After a decision with `resume`: once no approval of the run is pending, a new run in the
+   * session tells the model the decisions and lets it continue (the model then usually repeats
+   * the approved call, which the gate now lets through). Idempotent per run: repeating the
+   * request returns the same continuation. Returns null while approvals are still pending.
+   */
+  async resumeAfterApprovals(runId: string, approvals: ApprovalService): Promise<Run | null> {
+    if ((await approvals.countPendingForRun(runId)) > 0) return null;
+    const run = await this.get(runId);
+    const decided = await approvals.listForRun(runId);
+    if (decided.length === 0) return null;
+    const lines = decided.map(
+      (approval) =>
+        `- ${approval.toolName} (${approval.reason}): ${approval.status}${approval.decisionNote ? ` — note: ${approval.decisionNote}` : ''}`,
+    );
+    const message =
+      'SYSTEM: A reviewer decided the approvals your previous run asked for:\n' +
+      lines.join('\n') +
+      '\nContinue the task: repeat an approved call exactly as before, and find another way where a call was rejected.';
+    const { run: resumed } = await this.startTurn({
+      sessionId: run.sessionId,
+      message,
+      idempotencyKey: `resume:${runId}`,
+      waitForCompletion: false,
+    });
+    await approvals.markResumed(runId, resumed.id);
+    return resumed;
   }
 
   async get(id: string): Promise<Run> {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { UnconfiguredAgent, missingProviderReason } from '../agent/unconfigured.js';
+import { createAgent } from '../agent/factory.js';
 import type { Agent } from '../agent/types.js';
 import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
@@ -66,10 +66,11 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const db = createDatabase(options.databaseUrl);
   const signals = new PgSignals(options.databaseUrl, db, log);
   await signals.start();
+  const agent = options.agent ?? createAgent(config);
   const services = createServices({
     config,
     db,
-    agent: options.agent ?? new UnconfiguredAgent(missingProviderReason(config.llm)),
+    agent,
     signals,
     log,
     processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -124,10 +125,11 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       // The engine first: waiting turns answer with their run's status and in-flight runs end,
       // so the HTTP drain that follows has nothing left to wait for.
       await services.engine.stop();
+      await agent.close?.();
       // Event streams end now (clients resume from their cursor elsewhere), not after the drain's grace period.
       for (const stop of [...openStreams]) stop();
       await apollo.stop();
-      await services.auditLog.flush();
+      await services.auditLog.close();
       await signals.stop();
       await db.$disconnect();
     })();

@@ -17,13 +17,15 @@ export interface TestServiceOptions {
   /** Reuse a home folder (a restart); default: a fresh temp folder. */
   home?: string;
   log?: Logger;
+  /** Use the agent the configuration describes (LLM providers, tools) instead of a ScriptedAgent. */
+  realAgent?: boolean;
 }
 
 export interface TestService extends RunningService {
   config: Config;
   database: TestDatabase;
   home: string;
-  agent: Agent;
+  agent: Agent | undefined;
   /** A REST call: the status, the parsed JSON (or text) body and the headers. */
   rest(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<RestResponse>;
   /** A GraphQL call over real HTTP; fails with the whole response when there are errors, unless allowErrors. */
@@ -59,7 +61,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     { ANTON_HOME: home, ANTON_SERVICE_PORT: '0', ANTON_SERVICE_HOST: '127.0.0.1', DATABASE_URL: database.url, ...options.env },
     { cwd: home, homeDir: home, readEnvFiles: false },
   );
-  const agent = options.agent ?? new ScriptedAgent();
+  const agent = options.realAgent ? undefined : (options.agent ?? new ScriptedAgent());
   const service = await startService({
     config,
     databaseUrl: database.url,

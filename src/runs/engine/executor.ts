@@ -1,4 +1,4 @@
-import type { Agent, AgentOutcome, AgentSink } from '../../agent/types.js';
+import type { Agent, AgentOutcome, AgentPorts, AgentSink } from '../../agent/types.js';
 import type { ArtifactService } from '../../artifacts/service.js';
 import type { Database } from '../../db/client.js';
 import type { EventService } from '../../events/service.js';
@@ -17,6 +17,8 @@ import { ReplyBatcher } from './replyBatcher.js';
 export type AbortReason = 'cancel' | 'shutdown' | 'lease-lost';
 
 export interface ExecutorDeps {
+  /** Builds the stores one run's agent works with. */
+  portsFor: (run: Pick<Run, 'id' | 'sessionId'>) => AgentPorts;
   db: Database;
   runs: RunRepository;
   sessions: SessionRepository;
@@ -80,6 +82,7 @@ export class RunExecutor {
         sessionMetadata: isPlainObject(session.metadata) ? session.metadata : {},
         signal: controller.signal,
         sink,
+        ports: this.deps.portsFor(run),
       });
       if (controller.signal.aborted) completion = this.completionForAbort(controller, { ...progress, ...outcome });
       else if (outcome.error) completion = failedCompletion(outcome.error, outcome);

@@ -34,7 +34,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; authe
       200: {
         description: 'Success',
         content: {
-          'application/json': { schema: route.response },
+          ...(route.file ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } : { 'application/json': { schema: route.response } }),
           ...(route.text ? { [route.text.contentType.split(';')[0] ?? 'text/plain']: { schema: { type: 'string' } } } : {}),
         },
       },

@@ -89,6 +89,15 @@ async function handle(route: RouteSpec, document: DocumentNode, req: Request, re
       return;
     }
     const data = result.data as Record<string, unknown>;
+    if (route.file) {
+      const file = route.file(data);
+      res.status(200).type(file.contentType);
+      // The path was vetted by the operation; dotfiles are allowed because it lies under `.anton/`.
+      res.sendFile(file.path, { dotfiles: 'allow', headers: { 'content-disposition': 'inline' } }, (error) => {
+        if (error && !res.headersSent) sendError(res, error, context, options.log);
+      });
+      return;
+    }
     if (route.text && req.accepts(['application/json', 'text/plain']) === 'text/plain') {
       res.status(200).type(route.text.contentType).send(route.text.render(data));
       return;

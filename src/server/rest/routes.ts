@@ -36,6 +36,8 @@ export interface RouteSpec {
   text?: { contentType: string; render: (data: Json) => string };
   /** A Server-Sent Events stream, served when the client asks for text/event-stream. */
   stream?: StreamSpec;
+  /** The answer is a file the operation located (and vetted) rather than JSON. */
+  file?: (data: Json) => { path: string; contentType: string };
 }
 
 export interface SseMessage {
@@ -246,6 +248,20 @@ export const routes: RouteSpec[] = [
   },
   {
     method: 'GET',
+    path: '/runs/{run_id}/artifacts/{artifact_id}/content',
+    summary: 'The file of an artifact (only files inside the session’s workspace are served).',
+    operation: 'query ArtifactFile($runId: ID!, $artifactId: ID!) { artifactFile(runId: $runId, artifactId: $artifactId) { artifactId path sizeBytes contentType } }',
+    variables: ({ params }) => ({ runId: params.run_id, artifactId: params.artifact_id }),
+    respond: (data) => data.artifactFile,
+    file: (data) => {
+      const file = data.artifactFile as { path: string; contentType: string };
+      return { path: file.path, contentType: file.contentType };
+    },
+    response: { type: 'string', contentMediaType: 'application/octet-stream' },
+    errors: [404],
+  },
+  {
+    method: 'GET',
     path: '/runs/{run_id}/trace',
     summary: 'The reproducibility bundle of a run; events come a page at a time (events_since_id, events_limit).',
     operation: `query RunTrace($id: ID!, $sinceId: SafeInt, $limit: Int) { runTrace(runId: $id, eventsSinceId: $sinceId, eventsLimit: $limit) {
@@ -297,10 +313,21 @@ export const routes: RouteSpec[] = [
     method: 'POST',
     path: '/approvals/{approval_id}/decision',
     summary: 'Approve or reject a pending approval (repeating a decision is a no-op; contradicting it is 409).',
-    operation: `mutation DecideApproval($input: DecideApprovalInput!) { decideApproval(input: $input) { ${map.APPROVAL_FIELDS} } }`,
-    body: { required: true, shape: { approved: { type: 'bool', required: true }, note: { type: 'str', nullable: true, default: null } } },
-    variables: ({ params, body }) => ({ input: { approvalId: params.approval_id, approved: body.approved, note: body.note } }),
-    respond: (data) => map.approval(data.decideApproval as Json),
+    operation: `mutation DecideApproval($input: DecideApprovalInput!) { decideApproval(input: $input) { ${map.APPROVAL_FIELDS} resumedRunId } }`,
+    body: {
+      required: true,
+      shape: {
+        approved: { type: 'bool', required: true },
+        note: { type: 'str', nullable: true, default: null },
+        resume: { type: 'bool', default: false },
+      },
+    },
+    variables: ({ params, body }) => ({ input: { approvalId: params.approval_id, approved: body.approved, note: body.note, resume: body.resume } }),
+    respond: (data, input) => {
+      const decided = data.decideApproval as Json;
+      // The reference's shape, plus the continuation run when the client asked to resume.
+      return input.body.resume ? { ...map.approval(decided), resumed_run_id: decided.resumedRunId ?? null } : map.approval(decided);
+    },
     response: approvalSchema,
     errors: [404, 409],
   },

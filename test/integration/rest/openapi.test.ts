@@ -37,6 +37,7 @@ const CONTRACT_ROUTES: Array<[string, string]> = [
   ['get', '/runs/{run_id}'],
   ['post', '/runs/{run_id}/cancel'],
   ['get', '/runs/{run_id}/artifacts'],
+  ['get', '/runs/{run_id}/artifacts/{artifact_id}/content'],
   ['get', '/runs/{run_id}/trace'],
   ['get', '/approvals'],
   ['post', '/approvals/{approval_id}/decision'],
@@ -123,7 +124,11 @@ test('the request bodies of the contract', () => {
 
   expect(body('post', '/approvals/{approval_id}/decision')).toEqual({
     type: 'object',
-    properties: { approved: { type: 'boolean', title: 'Approved' }, note: nullableString('Note') },
+    properties: {
+      approved: { type: 'boolean', title: 'Approved' },
+      note: nullableString('Note'),
+      resume: { type: 'boolean', title: 'Resume', default: false },
+    },
     required: ['approved'],
   });
 
