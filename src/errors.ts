@@ -54,3 +54,15 @@ export function isAppError(value: unknown): value is AppError {
 
 /** The message every transport shows for an error that is not an AppError. */
 export const MASKED_MESSAGE = 'Internal server error.';
+
+/**
+ * The message of anything thrown. Duck-typed rather than `instanceof Error`: errors made by
+ * native addons or other realms (undici, better-sqlite3 under jest's VM modules) are not
+ * instances of this realm's Error.
+ */
+export function errorMessage(error: unknown): string {
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return String(error);
+}

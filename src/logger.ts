@@ -9,7 +9,11 @@ export interface Logger {
 }
 
 function describe(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  // Duck-typed: errors from native addons or other realms are not instances of this realm's Error.
+  if (typeof value === 'object' && value !== null && 'message' in value && 'stack' in value) {
+    const error = value as { name?: unknown; message?: unknown; stack?: unknown };
+    return { name: error.name, message: error.message, stack: error.stack };
+  }
   return value;
 }
 

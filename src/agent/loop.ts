@@ -8,6 +8,7 @@ import type { RunBudget } from './governance/budget.js';
 import type { PolicySettings } from './governance/policy.js';
 import type { ConversationPort } from './ports.js';
 import type { ChatMessage, ContentBlock, LlmProvider, StreamEvent, ToolCall, ToolSpec } from './providers/types.js';
+import { errorMessage } from '../errors.js';
 
 export const MAX_TOOL_ROUNDS = 25;
 export const MAX_OUTPUT_TOKENS = 4096;
@@ -216,7 +217,7 @@ export async function runToolLoop(input: LoopInput): Promise<LoopOutcome> {
       }
     } catch (error) {
       if (error instanceof BudgetExceeded || input.signal.aborted) throw error;
-      text = `Tool '${toolCall.name}' failed: ${error instanceof Error ? error.message : String(error)}`;
+      text = `Tool '${toolCall.name}' failed: ${errorMessage(error)}`;
     }
     text = streaks.annotate(toolCall.name, text);
     await sink.event('tool_result', { id: toolCall.id, name: toolCall.name, content_preview: text.slice(0, 500) });

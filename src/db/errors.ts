@@ -1,4 +1,4 @@
-import { unavailable } from '../errors.js';
+import { unavailable, errorMessage } from '../errors.js';
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -11,7 +11,7 @@ function codeOf(error: unknown): string | undefined {
 export function isUniqueViolation(error: unknown): boolean {
   const code = codeOf(error);
   if (code === 'P2002' || code === '23505') return true;
-  const message = error instanceof Error ? error.message : '';
+  const message = errorMessage(error);
   return message.includes('Unique constraint failed') || message.includes('duplicate key value');
 }
 
@@ -34,7 +34,7 @@ export function isConnectionFailure(error: unknown): boolean {
   if (code && ['P1001', 'P1002', 'P1017', 'P2024', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(code)) {
     return true;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return CONNECTION_FAILURE_MARKERS.some((marker) => message.includes(marker));
 }
 
@@ -48,6 +48,6 @@ export function translateStorageError(error: unknown): unknown {
 export function isUnstorableText(error: unknown): boolean {
   const code = codeOf(error);
   if (code === '22021' || code === '22P05') return true;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return ['invalid byte sequence for encoding', 'unsupported Unicode escape sequence', '22P05', '22021'].some((marker) => message.includes(marker));
 }

@@ -7,6 +7,7 @@ import { toExpressPath } from './rest/router.js';
 import type { RouteSpec } from './rest/routes.js';
 import type { Router } from 'express';
 import type { Logger } from '../logger.js';
+import { errorMessage } from '../errors.js';
 
 export interface HttpAppOptions {
   apollo: ApolloServer<RequestContext>;
@@ -86,7 +87,7 @@ function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     if (status >= 400 && status < 500) {
-      res.status(status).json({ detail: error instanceof Error ? error.message : 'Bad request.' });
+      res.status(status).json({ detail: errorMessage(error) });
       return;
     }
     log.error('unhandled HTTP error', { error, path: req.path });

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { createLogger } from '../logger.js';
 import { startService } from './app.js';
+import { errorMessage } from '../errors.js';
 
 /** `npm start`: read the configuration, bring up the database, serve, and stop cleanly on a signal. */
 async function main(): Promise<void> {
@@ -57,6 +58,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Anton Service failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`Anton Service failed to start: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -54,7 +54,8 @@ export async function prepareWorkspace(workspace: string): Promise<void> {
   try {
     await mkdir(path.join(workspace, '.anton', 'output'), { recursive: true });
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unknown error';
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const reason = typeof code === 'string' ? code : 'unknown error';
     throw badInput(`Workspace path '${workspace}' cannot be created (${reason}).`);
   }
 }

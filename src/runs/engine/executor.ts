@@ -12,6 +12,7 @@ import { INTERRUPTED_ERROR } from '../status.js';
 import type { RunCompletion } from '../types.js';
 import type { Signals } from '../../signals.js';
 import { ReplyBatcher } from './replyBatcher.js';
+import { errorMessage } from '../../errors.js';
 
 /** Why an in-flight run's controller was aborted. */
 export type AbortReason = 'cancel' | 'shutdown' | 'lease-lost';
@@ -101,7 +102,7 @@ export class RunExecutor {
       if (controller.signal.aborted) completion = this.completionForAbort(controller, progress);
       else {
         log.warn('run failed', { runId: run.id, error });
-        completion = failedCompletion(error instanceof Error ? error.message : String(error), progress);
+        completion = failedCompletion(errorMessage(error), progress);
       }
     }
     replies.flush();

@@ -16,6 +16,7 @@ import type { LocalConnector } from './local.js';
 import { quoteIdentifier, truncatedResult } from './local.js';
 import type { ConnectorInfo, QueryResult } from './types.js';
 import { ConnectorError, SqlDecimal } from './types.js';
+import { errorMessage } from '../../../errors.js';
 
 const INTEGER_TYPES = new Set([20, 21, 23, 26]); // int8, int2, int4, oid
 const FLOAT_TYPES = new Set([700, 701]); // float4, float8
@@ -45,7 +46,7 @@ function single(text: string, values: unknown[] = []): pg.QueryArrayConfig {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 const SYNTAX_ERROR = '42601';

@@ -10,12 +10,13 @@ import type { LocalConnector } from './local.js';
 import { quoteIdentifier, truncatedResult } from './local.js';
 import type { ConnectorInfo, QueryResult } from './types.js';
 import { ConnectorError } from './types.js';
+import { errorMessage } from '../../../errors.js';
 
 export const READ_ONLY_REFUSAL =
   'the query action runs read-only statements only; use the write action to change data or schema.';
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 export class SqliteConnector implements LocalConnector {

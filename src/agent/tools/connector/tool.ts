@@ -8,6 +8,7 @@ import { fieldsOf, toolAction } from '../../governance/toolInput.js';
 import type { ToolSpec } from '../../providers/types.js';
 import { formatList, formatQueryResult, formatSchema, formatWrite } from './format.js';
 import type { AuthContext, ConnectorHub } from './types.js';
+import { errorMessage } from '../../../errors.js';
 
 export const CONNECTOR_ACTIONS = ['list', 'schema', 'query', 'sample', 'write'] as const;
 
@@ -39,10 +40,6 @@ const MAX_LIMIT = BigInt(Number.MAX_SAFE_INTEGER - 1);
 function textField(fields: Record<string, unknown>, name: string): string {
   const value = fields[name];
   return pyStrip(pyStr(pyTruthy(value) ? value : ''));
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Runs one connector call and returns the text the model receives. Never throws. */

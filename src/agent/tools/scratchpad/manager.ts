@@ -22,6 +22,7 @@ import path from 'node:path';
 import { cellTimeouts, codePointLength, fenced, headCodePoints } from './format.js';
 import { PadProcess, ScratchpadStartError } from './process.js';
 import { runPipInstall } from './pip.js';
+import { errorMessage } from '../../../errors.js';
 
 export const NAME_REQUIRED = 'Scratchpad name is required.';
 export const NO_CODE = 'No code provided.';
@@ -371,7 +372,7 @@ export class ScratchpadManager {
       });
     } catch (error) {
       // spawn() throws for arguments it cannot pass at all (a NUL byte in the interpreter's path).
-      return `Scratchpad '${pad.name}' failed to start: ${error instanceof Error ? error.message : String(error)}`;
+      return `Scratchpad '${pad.name}' failed to start: ${errorMessage(error)}`;
     }
     this.processes.add(started);
     void started.exited.then(() => this.processes.delete(started));
@@ -382,7 +383,7 @@ export class ScratchpadManager {
       if (error instanceof ScratchpadStartError && (error.code === 'ENOENT' || error.code === 'EACCES')) {
         return pythonMissing(this.python);
       }
-      return `Scratchpad '${pad.name}' failed to start: ${error instanceof Error ? error.message : String(error)}`;
+      return `Scratchpad '${pad.name}' failed to start: ${errorMessage(error)}`;
     }
     pad.process = started;
     pad.refresh = false;

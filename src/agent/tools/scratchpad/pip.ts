@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { formatSeconds } from './format.js';
+import { errorMessage } from '../../../errors.js';
 
 /** Lines of pip's output a failure report quotes. */
 const FAILURE_LINES = 15;
@@ -53,7 +54,7 @@ export function runPipInstall(request: PipInstall): Promise<PipOutcome> {
       });
     } catch (error) {
       // spawn() throws for arguments it cannot pass at all (a NUL byte in a package entry).
-      resolve({ ok: false, text: `pip install failed: ${error instanceof Error ? error.message : String(error)}` });
+      resolve({ ok: false, text: `pip install failed: ${errorMessage(error)}` });
       return;
     }
     const keep = (chunk: Buffer): void => {
