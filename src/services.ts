@@ -62,7 +62,7 @@ export function createServices(deps: ServiceDeps): Services {
   const eventRepository = new EventRepository(db);
   const events = new EventService(db, eventRepository, auditLog, signals);
   const live = new LiveEvents(
-    (sessionId, afterId, limit) => eventRepository.listForSession(sessionId, afterId, limit - 1),
+    (sessionId, afterId, count) => eventRepository.readAfter(sessionId, afterId, count),
     (sessionId) => eventRepository.head(sessionId),
     { queueLimit: deps.liveQueueLimit ?? 1000, batchSize: 500 },
     log,

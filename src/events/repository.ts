@@ -29,13 +29,18 @@ export class EventRepository {
     return { id: row.id, ts: row.ts, sessionId: event.sessionId, runId: event.runId, eventType: event.eventType, payload: event.payload as Prisma.JsonObject };
   }
 
+  /** At most `count` events with id > afterId, oldest first. */
+  readAfter(sessionId: string, afterId: number, count: number): Promise<Event[]> {
+    return this.db.event.findMany({
+      where: { sessionId, id: { gt: BigInt(afterId) } },
+      orderBy: { id: 'asc' },
+      take: count,
+    });
+  }
+
   /** Events with id > sinceId, oldest first; one more than `limit` to tell whether more exist. */
   listForSession(sessionId: string, sinceId: number, limit: number): Promise<Event[]> {
-    return this.db.event.findMany({
-      where: { sessionId, id: { gt: BigInt(sinceId) } },
-      orderBy: { id: 'asc' },
-      take: limit + 1,
-    });
+    return this.readAfter(sessionId, sinceId, limit + 1);
   }
 
   async head(sessionId: string): Promise<number> {
