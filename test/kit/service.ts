@@ -77,15 +77,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       init.body = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
     }
-    const response = await fetch(service.url + urlPath, init);
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: the text is the body
-    }
-    return { status: response.status, body: parsed, text, headers: response.headers };
+    return readRestResponse(await fetch(service.url + urlPath, init));
   };
 
   const gql: TestService['gql'] = async (query, variables = {}, gqlOptions = {}) => {
@@ -126,4 +118,16 @@ export async function waitUntil<T>(check: () => Promise<T | undefined> | T | und
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A fetch response as a RestResponse: the body parsed as JSON when it is JSON, else its text. */
+export async function readRestResponse(response: Response): Promise<RestResponse> {
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: the text is the body
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
 }

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Script } from './agents.js';
 import type { TestDatabase } from './db.js';
-import { makeHome, type RestResponse } from './service.js';
+import { makeHome, readRestResponse, type RestResponse } from './service.js';
 
 const MAIN = fileURLToPath(new URL('./serviceProcessMain.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -180,15 +180,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       init.body = JSON.stringify(body);
       init.headers = { 'content-type': 'application/json' };
     }
-    const response = await fetch(url + urlPath, init);
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: the text is the body
-    }
-    return { status: response.status, body: parsed, text, headers: response.headers };
+    return readRestResponse(await fetch(url + urlPath, init));
   };
 
   return {

@@ -3,8 +3,7 @@
 // the scratchpad keeps its state between two turns of the session.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TestService } from '../../kit/service.js';
-import { Api, LlmRelay, previews, PROVIDERS, sha256, startAgentService } from './helpers.js';
+import { type Api, type LlmRelay, previews, PROVIDERS, sha256, useAgentService } from './helpers.js';
 
 const HTML = '<html><body><div id="chart">sales by region</div></body></html>';
 const WRITE_CHART = [
@@ -19,18 +18,10 @@ const WRITE_CHART = [
 
 describe.each(PROVIDERS)('$name', (provider) => {
   let relay: LlmRelay;
-  let service: TestService;
   let api: Api;
 
-  beforeAll(async () => {
-    relay = await LlmRelay.start(provider);
-    service = await startAgentService(relay);
-    api = new Api(service);
-  });
-  afterEach(() => relay.release());
-  afterAll(async () => {
-    await service?.dispose();
-    await relay?.close();
+  useAgentService(provider, (setup) => {
+    ({ relay, api } = setup);
   });
 
   test('a chart written by a scratchpad cell is the run artifact; the scratchpad keeps state between turns', async () => {

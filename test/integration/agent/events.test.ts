@@ -6,8 +6,7 @@ import { waitUntil } from '../../kit/service.js';
 import {
   Api,
   CODING_MODEL,
-  createWarehouse,
-  LlmRelay,
+  type LlmRelay,
   ofType,
   openLiveStream,
   PLANNING_MODEL,
@@ -17,10 +16,10 @@ import {
   systemOf,
   toolNamesOf,
   types,
-  warehouseEnv,
+  useWarehouseAgentService,
+  type Warehouse,
   wireProblems,
   writeProjectContext,
-  type Warehouse,
 } from './helpers.js';
 
 describe.each(PROVIDERS)('$name', (provider) => {
@@ -29,17 +28,8 @@ describe.each(PROVIDERS)('$name', (provider) => {
   let service: TestService;
   let api: Api;
 
-  beforeAll(async () => {
-    relay = await LlmRelay.start(provider);
-    warehouse = await createWarehouse();
-    service = await startAgentService(relay, { env: warehouseEnv(warehouse) });
-    api = new Api(service);
-  });
-  afterEach(() => relay.release());
-  afterAll(async () => {
-    await service?.dispose();
-    await relay?.close();
-    await warehouse?.remove();
+  useWarehouseAgentService(provider, (setup) => {
+    ({ relay, warehouse, service, api } = setup);
   });
 
   test('a text-only run: event order and payloads, tokens, and a trace that shows what the model received', async () => {

@@ -3,19 +3,18 @@
 // refusals, tools the run was not offered, and budgets that end the run.
 import type { TestService } from '../../kit/service.js';
 import {
-  Api,
-  createWarehouse,
-  LlmRelay,
+  type Api,
+  type LlmRelay,
   ofType,
   previews,
   PROVIDERS,
-  startAgentService,
   stepsOf,
   toolNamesOf,
   types,
-  warehouseEnv,
-  wireProblems,
+  useAgentService,
+  useWarehouseAgentService,
   type Warehouse,
+  wireProblems,
 } from './helpers.js';
 
 const INSERT = { action: 'write', connector_id: 'warehouse', query: "INSERT INTO sales (region, amount) VALUES ('latam', 4.5)" };
@@ -24,20 +23,10 @@ const DELETE = { action: 'write', connector_id: 'warehouse', query: "DELETE FROM
 describe.each(PROVIDERS)('$name with the local SQLite connector', (provider) => {
   let relay: LlmRelay;
   let warehouse: Warehouse;
-  let service: TestService;
   let api: Api;
 
-  beforeAll(async () => {
-    relay = await LlmRelay.start(provider);
-    warehouse = await createWarehouse();
-    service = await startAgentService(relay, { env: warehouseEnv(warehouse) });
-    api = new Api(service);
-  });
-  afterEach(() => relay.release());
-  afterAll(async () => {
-    await service?.dispose();
-    await relay?.close();
-    await warehouse?.remove();
+  useWarehouseAgentService(provider, (setup) => {
+    ({ relay, warehouse, api } = setup);
   });
 
   test('a write needs approval; once approved, the identical call in a new turn is executed', async () => {
@@ -164,18 +153,13 @@ describe.each(PROVIDERS)('$name without a connector, with budgets', (provider) =
   let service: TestService;
   let api: Api;
 
-  beforeAll(async () => {
-    relay = await LlmRelay.start(provider);
-    service = await startAgentService(relay, {
-      env: { ANTON_CONNECTOR_MODE: 'none', ANTON_MAX_TOOL_CALLS_PER_RUN: '1', ANTON_MAX_TOKENS_PER_RUN: '50' },
-    });
-    api = new Api(service);
-  });
-  afterEach(() => relay.release());
-  afterAll(async () => {
-    await service?.dispose();
-    await relay?.close();
-  });
+  useAgentService(
+    provider,
+    (setup) => {
+      ({ relay, service, api } = setup);
+    },
+    { env: { ANTON_CONNECTOR_MODE: 'none', ANTON_MAX_TOOL_CALLS_PER_RUN: '1', ANTON_MAX_TOKENS_PER_RUN: '50' } },
+  );
 
   test('decision 17: a connector call is refused as not available, and no approval is created', async () => {
     const { id: session } = await api.session('no-connector');

@@ -16,6 +16,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startFakeAnthropic, startFakeOpenAI, type FakeLlmServer, type FakeOptions, type FakeTurn, type RecordedRequest } from '../../kit/fakeLlm.js';
 import { startTestService, waitUntil, type TestService, type TestServiceOptions } from '../../kit/service.js';
+import type { ApprovalBody, ArtifactBody, EventBody, RunBody, TraceBody, TurnBody } from '../../kit/restTypes.js';
+import { readSseFrames } from '../../kit/sse.js';
 
 type Json = Record<string, unknown>;
 
@@ -163,76 +165,63 @@ export function startAgentService(relay: LlmRelay | null, options: AgentServiceO
   });
 }
 
+/** What a describe block's agent hooks started (see useAgentService). */
+export interface AgentSetup {
+  relay: LlmRelay;
+  service: TestService;
+  api: Api;
+}
+
+export interface WarehouseAgentSetup extends AgentSetup {
+  warehouse: Warehouse;
+}
+
+interface Started {
+  relay?: LlmRelay;
+  warehouse?: Warehouse;
+  service?: TestService;
+}
+
+/**
+ * Registers a describe block's hooks: beforeAll starts a relay for `provider` and an agent service
+ * behind it (with `options`) and hands them to `ready`; each test's fake LLM is released after it;
+ * afterAll stops everything that was started.
+ */
+export function useAgentService(provider: ProviderCase, ready: (setup: AgentSetup) => void, options: AgentServiceOptions = {}): void {
+  const started: Started = {};
+  beforeAll(async () => {
+    const relay = (started.relay = await LlmRelay.start(provider));
+    const service = (started.service = await startAgentService(relay, options));
+    ready({ relay, service, api: new Api(service) });
+  });
+  stopAfterwards(started);
+}
+
+/** As useAgentService, with a fresh SQLite warehouse behind the local connector. */
+export function useWarehouseAgentService(provider: ProviderCase, ready: (setup: WarehouseAgentSetup) => void): void {
+  const started: Started = {};
+  beforeAll(async () => {
+    const relay = (started.relay = await LlmRelay.start(provider));
+    const warehouse = (started.warehouse = await createWarehouse());
+    const service = (started.service = await startAgentService(relay, { env: warehouseEnv(warehouse) }));
+    ready({ relay, warehouse, service, api: new Api(service) });
+  });
+  stopAfterwards(started);
+}
+
+function stopAfterwards(started: Started): void {
+  afterEach(() => started.relay?.release());
+  afterAll(async () => {
+    await started.service?.dispose();
+    await started.relay?.close();
+    await started.warehouse?.remove();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // REST.
 
-export interface TurnBody {
-  run_id: string;
-  status: string;
-  reply: string;
-  error: string | null;
-  pending_approval_ids: string[];
-  total_tokens: number;
-  tool_calls: number;
-  run: Json;
-  reused: boolean;
-}
-
-export interface RunBody {
-  id: string;
-  session_id: string;
-  status: string;
-  prompt: string;
-  response: string | null;
-  error: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  tool_calls: number;
-  completed_at: number | null;
-  cancel_requested: boolean;
-  pending_approval_ids: string[];
-}
-
-export interface EventBody {
-  id: number;
-  run_id: string;
-  event_type: string;
-  payload: Json;
-}
-
-export interface ApprovalBody {
-  id: string;
-  session_id: string;
-  run_id: string;
-  tool_name: string;
-  tool_input: Json;
-  reason: string;
-  status: string;
-  decided_at: number | null;
-  decision_note: string | null;
-}
-
-export interface ArtifactBody {
-  id: string;
-  kind: string;
-  path: string;
-  created_at: number;
-  size_bytes: number;
-  sha256: string;
-}
-
-export interface TraceBody {
-  run: RunBody;
-  events: Array<EventBody & { session_id: string }>;
-  artifacts: ArtifactBody[];
-  approvals: ApprovalBody[];
-  usage: Json;
-  provider: string | null;
-  model: string | null;
-  model_prompt: string | null;
-  system_prompt: string | null;
-}
+export type { ApprovalBody, ArtifactBody, EventBody, RunBody, TraceBody, TurnBody } from '../../kit/restTypes.js';
 
 export class Api {
   constructor(readonly service: TestService) {}
@@ -501,33 +490,12 @@ export async function openLiveStream(service: TestService, sessionId: string, si
   });
   if (response.status !== 200 || !response.body) throw new Error(`SSE answered ${response.status}`);
   const stream: LiveStream = { deltas: [], eventTypes: [], close: () => controller.abort() };
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          let event = '';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-          }
-          if (event === 'reply_delta') stream.deltas.push(JSON.parse(data.join('\n')) as { run_id: string; text: string });
-          else if (event !== '' && event !== 'error') stream.eventTypes.push(event);
-        }
-      }
-    } catch {
-      // closed by the test
-    }
-  })();
+  void readSseFrames(response.body, {
+    frame: ({ event = '', data = '' }) => {
+      if (event === 'reply_delta') stream.deltas.push(JSON.parse(data) as { run_id: string; text: string });
+      else if (event !== '' && event !== 'error') stream.eventTypes.push(event);
+    },
+  });
   return stream;
 }
 

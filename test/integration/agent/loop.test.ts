@@ -5,20 +5,17 @@ import type { RecordedRequest } from '../../kit/fakeLlm.js';
 import type { TestService } from '../../kit/service.js';
 import { waitUntil } from '../../kit/service.js';
 import {
-  Api,
-  createWarehouse,
-  LlmRelay,
+  type Api,
+  type LlmRelay,
   ofType,
   openLiveStream,
   previews,
   PROVIDERS,
-  startAgentService,
   stepsOf,
   toolNamesOf,
   types,
-  warehouseEnv,
+  useWarehouseAgentService,
   wireProblems,
-  type Warehouse,
 } from './helpers.js';
 
 const ROUND_LIMIT_MESSAGE =
@@ -28,23 +25,13 @@ const FIFTH_FAILURE = "\n\nSYSTEM: The 'connector' tool has failed 5 times in a 
 
 describe.each(PROVIDERS)('$name', (provider) => {
   let relay: LlmRelay;
-  let warehouse: Warehouse;
   let service: TestService;
   let api: Api;
   /** The requests of the round-limit run, for the follow-up check. */
   let roundLimitRequests: RecordedRequest[] = [];
 
-  beforeAll(async () => {
-    relay = await LlmRelay.start(provider);
-    warehouse = await createWarehouse();
-    service = await startAgentService(relay, { env: warehouseEnv(warehouse) });
-    api = new Api(service);
-  });
-  afterEach(() => relay.release());
-  afterAll(async () => {
-    await service?.dispose();
-    await relay?.close();
-    await warehouse?.remove();
+  useWarehouseAgentService(provider, (setup) => {
+    ({ relay, service, api } = setup);
   });
 
   test('after 25 tool rounds the loop makes one final call without tools, counts its tokens, and completes with its text', async () => {

@@ -2,7 +2,7 @@
 // that later runs recall when their message shares a word with it, and every completed run leaves
 // a session summary that later runs recall under a stable id. Memory is service-wide.
 import type { TestService } from '../../kit/service.js';
-import { Api, lastUserText, LlmRelay, ofType, previews, PROVIDERS, startAgentService, type EventBody } from './helpers.js';
+import { type Api, type EventBody, lastUserText, type LlmRelay, ofType, previews, PROVIDERS, useAgentService } from './helpers.js';
 
 interface Provenance {
   kind: string;
@@ -20,16 +20,13 @@ describe.each(PROVIDERS)('$name', (provider) => {
   let service: TestService;
   let api: Api;
 
-  beforeAll(async () => {
-    relay = await LlmRelay.start(provider);
-    service = await startAgentService(relay, { memory: true });
-    api = new Api(service);
-  });
-  afterEach(() => relay.release());
-  afterAll(async () => {
-    await service?.dispose();
-    await relay?.close();
-  });
+  useAgentService(
+    provider,
+    (setup) => {
+      ({ relay, service, api } = setup);
+    },
+    { memory: true },
+  );
 
   test('memorize saves a learning; a later run whose message shares a word recalls it, in another session too', async () => {
     const { id: teacher } = await api.session('teach');

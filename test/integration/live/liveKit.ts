@@ -4,6 +4,7 @@ import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { TestService } from '../../kit/service.js';
 import { waitUntil } from '../../kit/service.js';
+import { readSseFrames, type SseFrame } from '../../kit/sse.js';
 
 export const wsUrl = (service: { url: string }): string => service.url.replace(/^http/, 'ws') + '/graphql';
 
@@ -199,13 +200,6 @@ export async function bulkInsert(service: TestService, sessionId: string, runId:
   service.services.live.notify(sessionId);
 }
 
-export interface SseFrame {
-  id?: string;
-  event?: string;
-  data?: string;
-  retry?: string;
-}
-
 /** An open Server-Sent Events response, read in the background and parsed into frames. */
 export interface SseStream {
   status: number;
@@ -239,44 +233,10 @@ export async function openSse(url: string, headers: Record<string, string>, reso
     finish();
     return stream;
   }
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const frame: SseFrame = {};
-          let isFrame = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) {
-              stream.comments.push(line);
-              continue;
-            }
-            const colon = line.indexOf(':');
-            const field = colon < 0 ? line : line.slice(0, colon);
-            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'id' || field === 'event' || field === 'data' || field === 'retry') {
-              frame[field] = field === 'data' && frame.data !== undefined ? `${frame.data}\n${value}` : value;
-              isFrame = true;
-            }
-          }
-          if (isFrame) stream.frames.push(frame);
-        }
-      }
-    } catch {
-      // aborted by the test, or the connection was cut
-    } finally {
-      stream.ended = true;
-      finish();
-    }
-  })();
+  void readSseFrames(body, { frame: (frame) => stream.frames.push(frame), comment: (line) => stream.comments.push(line) }).finally(() => {
+    stream.ended = true;
+    finish();
+  });
   return stream;
 }
 

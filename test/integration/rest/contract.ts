@@ -3,10 +3,14 @@
 // `toEqual`, so that an extra or a missing field fails a test.
 
 import { createHash } from 'node:crypto';
+import type { EventBody, EventsPage, RunBody, TurnBody } from '../../kit/restTypes.js';
 import type { RestResponse, TestService } from '../../kit/service.js';
 import { waitUntil } from '../../kit/service.js';
 
 type Json = Record<string, unknown>;
+
+export type { EventBody, RunBody, TurnBody };
+export type EventsBody = EventsPage;
 
 /** A 12-character lowercase hex id, the format of every id the service generates. */
 export const HEX12 = /^[0-9a-f]{12}$/;
@@ -135,43 +139,6 @@ export function turnResult(run: Json, reused: boolean): Json {
     run,
     reused,
   };
-}
-
-export interface TurnBody {
-  run_id: string;
-  status: string;
-  reply: string;
-  error: string | null;
-  pending_approval_ids: string[];
-  total_tokens: number;
-  tool_calls: number;
-  run: Json & { id: string; status: string; created_at: number; completed_at: number | null };
-  reused: boolean;
-}
-
-export interface RunBody extends Json {
-  id: string;
-  session_id: string;
-  status: string;
-  created_at: number;
-  started_at: number;
-  completed_at: number | null;
-  response: string | null;
-  cancel_requested: boolean;
-}
-
-export interface EventBody {
-  id: number;
-  run_id: string;
-  ts: number;
-  event_type: string;
-  payload: Json;
-}
-
-export interface EventsBody {
-  session_id: string;
-  events: EventBody[];
-  next_since_id: number;
 }
 
 /** Creates a session and returns its id. */

@@ -1,50 +1,13 @@
 // Shared helpers of the run-engine suite: typed REST calls and an agent that records when each run
 // executes, so that tests can check ordering and overlap instead of guessing with sleeps.
 import type { Agent, AgentOutcome, AgentRunInput } from '../../../src/agent/types.js';
+import type { EventBody, EventsPage, RunBody, TurnBody } from '../../kit/restTypes.js';
 import type { RestResponse } from '../../kit/service.js';
 import { waitUntil } from '../../kit/service.js';
 
+export type { EventBody, EventsPage, RunBody, TurnBody } from '../../kit/restTypes.js';
+
 export type Rest = (method: string, urlPath: string, body?: unknown) => Promise<RestResponse>;
-
-export interface RunBody {
-  id: string;
-  session_id: string;
-  created_at: number;
-  started_at: number;
-  completed_at: number | null;
-  status: string;
-  prompt: string;
-  response: string | null;
-  error: string | null;
-  cancel_requested: boolean;
-  worker_mode: string;
-}
-
-export interface TurnBody {
-  run_id: string;
-  status: string;
-  reply: string;
-  error: string | null;
-  pending_approval_ids: string[];
-  total_tokens: number;
-  tool_calls: number;
-  run: RunBody;
-  reused?: boolean;
-}
-
-export interface EventBody {
-  id: number;
-  run_id: string | null;
-  ts: number;
-  event_type: string;
-  payload: Record<string, unknown>;
-}
-
-export interface EventsPage {
-  session_id: string;
-  events: EventBody[];
-  next_since_id: number;
-}
 
 export interface MetricsBody {
   run_count: number;
