@@ -12,6 +12,8 @@ export interface SignalStreamOptions<T> {
   onOverflow: () => T;
 }
 
+const REMEMBERED_RECORDS = 200;
+
 /**
  * A stream of records that change: each signal about a record makes the stream load it from the
  * database and yield it, so what is yielded is always the stored truth, never the signal.
@@ -20,12 +22,22 @@ export function signalStream<T>(signals: Signals, options: SignalStreamOptions<T
   const queue = new AsyncQueue<T>(options.limit, options.onOverflow);
   // Loads are chained so records come out in the order their signals arrived.
   let chain: Promise<void> = Promise.resolve();
+  // Several signals about one change (or a signal read after a later change) load the same state:
+  // a subscriber is told about each state once.
+  const lastSent = new Map<string, string>();
   const enqueue = (key: string): void => {
     chain = chain.then(async () => {
       if (queue.closed) return;
       try {
         const record = await options.load(key);
-        if (record) queue.push(record);
+        if (!record) return;
+        const state = JSON.stringify(record, (_name, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+        if (lastSent.get(key) === state) return;
+        lastSent.delete(key);
+        lastSent.set(key, state);
+        // Remember only recent records: a long-lived stream must not grow without bound.
+        if (lastSent.size > REMEMBERED_RECORDS) lastSent.delete(lastSent.keys().next().value as string);
+        queue.push(record);
       } catch {
         // The next signal (or the client's next query) shows the record; a stream does not die of one failed read.
       }
