@@ -45,8 +45,6 @@ export class AppError extends Error {
 export const badInput = (message: string): AppError => new AppError(ErrorCode.BAD_USER_INPUT, message);
 export const notFound = (message: string): AppError => new AppError(ErrorCode.NOT_FOUND, message);
 export const conflict = (message: string): AppError => new AppError(ErrorCode.CONFLICT, message);
-export const unavailable = (message: string, cause?: unknown): AppError =>
-  new AppError(ErrorCode.SERVICE_UNAVAILABLE, message, { cause });
 
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;

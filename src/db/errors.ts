@@ -1,4 +1,4 @@
-import { unavailable, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -38,11 +38,6 @@ export function isConnectionFailure(error: unknown): boolean {
   return CONNECTION_FAILURE_MARKERS.some((marker) => message.includes(marker));
 }
 
-/** Converts storage outages into the service-unavailable error; other errors pass unchanged. */
-export function translateStorageError(error: unknown): unknown {
-  if (isConnectionFailure(error)) return unavailable('The database is unavailable; try again shortly.', error);
-  return error;
-}
 
 /** PostgreSQL refuses NUL characters in text and JSON (22021, 22P05); that is the client's input. */
 export function isUnstorableText(error: unknown): boolean {

@@ -4,6 +4,7 @@
 // checked against pydantic 2.13 and CPython's `json` module; deliberate differences are marked.
 
 import { badInput } from '../../errors.js';
+import { isPlainObject } from '../../json.js';
 
 export type FieldType = 'str' | 'int' | 'float' | 'bool' | 'object' | 'dict_str_str';
 
@@ -66,9 +67,6 @@ type Coerced = { ok: true; value: unknown } | { ok: false; issues: ValidationIss
 const ok = (value: unknown): Coerced => ({ ok: true, value });
 const fail = (type: IssueType, loc: Loc, input: unknown): Coerced => ({ ok: false, issues: [issue(type, loc, input)] });
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // ---------------------------------------------------------------------------------------------
 // One coercion per field type (pydantic v2 lax mode, Python-mode input as FastAPI validates it)

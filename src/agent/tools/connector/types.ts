@@ -13,6 +13,7 @@
 
 import { pyStr } from '../../../python/strings.js';
 import { fieldsOf } from '../../governance/toolInput.js';
+import { isPlainObject } from '../../../json.js';
 
 /** One connector as `list` reports it. */
 export interface ConnectorInfo {
@@ -74,9 +75,6 @@ export class SqlDecimal {
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /**
  * The auth context of a session's metadata (`metadata.auth_context`), as reference §11 reads it.
