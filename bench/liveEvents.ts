@@ -8,6 +8,7 @@
 //
 // Knobs (environment): BENCH_LIVE_SUBSCRIBERS (100), BENCH_LIVE_RATE (1000 events/s),
 // BENCH_LIVE_SECONDS (10), BENCH_LIVE_IN_FLIGHT (4), BENCH_LIVE_CLIENT_PROCESSES (1),
+// BENCH_LIVE_CLIENT (lean: graphql-transport-ws spoken over `ws`; graphql-ws: the library client),
 // BENCH_LIVE_WS_PROBE (1: time every outgoing frame; 0: skip that probe),
 // BENCH_WHATIF_SHARED_EXECUTE / BENCH_WHATIF_CORKED_SEND (1: DIAGNOSTIC stand-ins for suggested
 // service changes, see lib/whatIf.ts), BENCH_CPU_PROFILE (1: V8 CPU profile of the service process over the measured window),
@@ -26,7 +27,7 @@ import { clock, ms, rounded, summarize, type Summary } from './lib/stats.js';
 import { sqlAppender, type SqlAppender } from './lib/sqlAppend.js';
 import { SubscriberPool } from './lib/subscriberPool.js';
 import { watchMachineLoad, type MachineLoad } from './lib/system.js';
-import type { CollectedMessage } from './lib/subscriberProcess.js';
+import type { ClientKind, CollectedMessage } from './lib/subscriberProcess.js';
 import type { BenchContext, BenchDatabase, Measure, MeasureResult } from './lib/types.js';
 
 const TARGET_P99_MS = 50;
@@ -46,6 +47,7 @@ interface Settings {
   seconds: number;
   inFlight: number;
   clientProcesses: number;
+  client: ClientKind;
   wsProbe: boolean;
   append: 'service' | 'sql';
   cpuProfile: boolean;
@@ -59,11 +61,18 @@ function settings(): Settings {
     seconds: intFromEnv('BENCH_LIVE_SECONDS', 10),
     inFlight: intFromEnv('BENCH_LIVE_IN_FLIGHT', 4),
     clientProcesses: intFromEnv('BENCH_LIVE_CLIENT_PROCESSES', 1),
+    client: clientKind(process.env.BENCH_LIVE_CLIENT),
     wsProbe: (process.env.BENCH_LIVE_WS_PROBE ?? '1') !== '0',
     append: appendMode(process.env.BENCH_LIVE_APPEND),
     cpuProfile: process.env.BENCH_CPU_PROFILE === '1',
     whatIf: { sharedExecute: process.env.BENCH_WHATIF_SHARED_EXECUTE === '1', corkedSend: process.env.BENCH_WHATIF_CORKED_SEND === '1' },
   };
+}
+
+function clientKind(raw: string | undefined): ClientKind {
+  const value = (raw ?? 'lean').trim() || 'lean';
+  if (value !== 'lean' && value !== 'graphql-ws') throw new Error(`BENCH_LIVE_CLIENT must be 'lean' or 'graphql-ws' (got '${raw}').`);
+  return value;
 }
 
 function appendMode(raw: string | undefined): Settings['append'] {
@@ -121,8 +130,9 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
       processes: s.clientProcesses,
       capacity: count,
       cwd: ctx.root,
+      client: s.client,
     });
-    ctx.log(`${s.subscribers} subscribers connected (${s.clientProcesses} process(es)); head ${head}`);
+    ctx.log(`${s.subscribers} ${s.client} subscribers connected (${s.clientProcesses} process(es)); head ${head}`);
 
     // Every subscription replays from `head`, so each one gets the warm-up event whenever it
     // subscribed; once all have it, all are live.

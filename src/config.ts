@@ -32,7 +32,7 @@ export interface Config {
   queueWorkerCount: number;
   defaultWaitTimeoutSeconds: number;
   runLeaseSeconds: number;
-  scheduler: { enabled: boolean; pollSeconds: number; batchSize: number };
+  scheduler: { enabled: boolean; pollSeconds: number; batchSize: number; misfireGraceSeconds: number };
   llm: {
     planningProvider: Provider;
     planningModel: string;
@@ -283,8 +283,14 @@ const SETTINGS = {
   schedulerBatchSize: integer(
     'ANTON_SERVICE_SCHEDULER_BATCH_SIZE',
     20,
-    'Most due schedules fired per poll (raised to at least 1).',
+    'Most schedules one process fires at once (raised to at least 1).',
     { clampMin: 1 },
+  ),
+  schedulerMisfireGraceSeconds: decimal(
+    'ANTON_SERVICE_SCHEDULER_MISFIRE_GRACE_SECONDS',
+    '5.0',
+    'A slot fired late by less than this still fires (each once); older missed slots are skipped.',
+    { min: 0 },
   ),
   // Models
   planningProvider: oneOf('ANTON_PLANNING_PROVIDER', PROVIDERS, 'anthropic', 'Provider of the agent loop.'),
@@ -452,7 +458,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     queueWorkerCount: v.queueWorkerCount,
     defaultWaitTimeoutSeconds: v.defaultWaitTimeoutSeconds,
     runLeaseSeconds: v.runLeaseSeconds,
-    scheduler: { enabled: v.schedulerEnabled, pollSeconds: v.schedulerPollSeconds, batchSize: v.schedulerBatchSize },
+    scheduler: {
+      enabled: v.schedulerEnabled,
+      pollSeconds: v.schedulerPollSeconds,
+      batchSize: v.schedulerBatchSize,
+      misfireGraceSeconds: v.schedulerMisfireGraceSeconds,
+    },
     llm: {
       planningProvider: v.planningProvider,
       planningModel: v.planningModel,

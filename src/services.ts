@@ -20,8 +20,13 @@ import { RunExecutor } from './runs/engine/executor.js';
 import type { Signals } from './signals.js';
 import { RunRepository } from './runs/repository.js';
 import { RunService } from './runs/service.js';
+import { agendaJobWakeups } from './schedules/agendaJobs.js';
+import { ScheduleRepository } from './schedules/repository.js';
+import { ScheduleService } from './schedules/service.js';
 import { SessionRepository } from './sessions/repository.js';
 import { SessionService } from './sessions/service.js';
+import { SkillRepository } from './skills/repository.js';
+import { SkillService } from './skills/service.js';
 import path from 'node:path';
 
 /** Every domain service, built once per process and shared by all transports. */
@@ -33,6 +38,8 @@ export interface Services {
   memory: MemoryService;
   artifacts: ArtifactService;
   metrics: MetricsService;
+  skills: SkillService;
+  schedules: ScheduleService;
   engine: RunEngine;
   auditLog: AuditLog;
   live: LiveEvents;
@@ -52,6 +59,8 @@ export interface ServiceDeps {
   pollMs?: number;
   /** Events a live subscriber may have waiting before it is closed as too slow. */
   liveQueueLimit?: number;
+  /** The time as schedules see it; tests inject one. */
+  now?: () => Date;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -106,6 +115,19 @@ export function createServices(deps: ServiceDeps): Services {
     { workerMode: config.workerMode, queueWorkerCount: config.queueWorkerCount, leaseSeconds: config.runLeaseSeconds, processId, pollMs: deps.pollMs },
   );
   const runs = new RunService(db, runRepository, sessions, events, engine, signals, { processId, leaseSeconds: config.runLeaseSeconds });
+  const skills = new SkillService(new SkillRepository(db), runs);
+  const schedules = new ScheduleService({
+    db,
+    repository: new ScheduleRepository(db),
+    skills,
+    runs,
+    sessions,
+    events,
+    wakeups: agendaJobWakeups,
+    misfireGraceMs: config.scheduler.misfireGraceSeconds * 1000,
+    log,
+    now: deps.now,
+  });
   return {
     sessions,
     runs,
@@ -114,6 +136,8 @@ export function createServices(deps: ServiceDeps): Services {
     memory,
     artifacts,
     metrics: new MetricsService(new MetricsRepository(db)),
+    skills,
+    schedules,
     engine,
     auditLog,
     live,

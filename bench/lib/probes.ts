@@ -123,12 +123,12 @@ export function installProbes(options: ProbeOptions): Probes {
     poolProto.connect = originalConnect;
   });
 
-  // The live reader's table reads (LiveEvents reads through EventRepository#listForSession).
+  // The live reader's table reads (LiveEvents reads through EventRepository#readAfter).
   const repoProto = EventRepository.prototype;
-  const originalList = repoProto.listForSession;
-  repoProto.listForSession = async function (this: EventRepository, sessionId: string, sinceId: number, limit: number) {
+  const originalRead = repoProto.readAfter;
+  repoProto.readAfter = async function (this: EventRepository, sessionId: string, afterId: number, count: number) {
     const started = performance.now();
-    const rows = await originalList.call(this, sessionId, sinceId, limit);
+    const rows = await originalRead.call(this, sessionId, afterId, count);
     const at = clock();
     reads.push({ start: started, ms: performance.now() - started, rows: rows.length });
     for (const row of rows) {
@@ -138,7 +138,7 @@ export function installProbes(options: ProbeOptions): Probes {
     return rows;
   };
   restores.push(() => {
-    repoProto.listForSession = originalList;
+    repoProto.readAfter = originalRead;
   });
 
   // Fan-out: each subscriber's queue gets the event.

@@ -3,7 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { clock } from './stats.js';
-import type { ChildMessage, CollectedMessage, ParentMessage, StartMessage } from './subscriberProcess.js';
+import type { ChildMessage, ClientKind, CollectedMessage, ParentMessage, StartMessage } from './subscriberProcess.js';
 
 const ENTRY = fileURLToPath(new URL('./subscriberProcess.ts', import.meta.url));
 
@@ -16,6 +16,7 @@ export interface PoolOptions {
   processes: number;
   capacity: number;
   cwd: string;
+  client: ClientKind;
 }
 
 interface Child {
@@ -53,6 +54,7 @@ export class SubscriberPool {
           subscribers: share,
           firstIndex,
           capacity: options.capacity,
+          client: options.client,
         };
         firstIndex += share;
         child.process.send(start);

@@ -4,7 +4,7 @@
 // compete with the service's event loop, as it would not for real remote subscribers.
 //
 // IPC protocol (advanced serialization), parent → child:
-//   start {url, sessionId, sinceId, query, subscribers, firstIndex, capacity}
+//   start {url, sessionId, sinceId, query, subscribers, firstIndex, capacity, client}
 //   ping {t}                 → pong {t, now}           (clock offset estimate)
 //   mark                     → marked                  (start of the measured window)
 //   status                   → status {received, …}
@@ -26,7 +26,18 @@ export interface StartMessage {
   firstIndex: number;
   /** Sequence numbers run from 0 to capacity - 1. */
   capacity: number;
+  /** Which client library speaks graphql-transport-ws (see leanClient). */
+  client: ClientKind;
 }
+
+/**
+ * `graphql-ws`: the library's own client (what most applications use; ~20 µs of CPU per message
+ * here, so 100 of them at 1,000 events/s need two cores by themselves). `lean`: the protocol
+ * spoken directly over `ws` (connection_init/ack, subscribe, next/error/complete, ping/pong), every
+ * message still received as its own WebSocket message and JSON-parsed in full; it exists so that
+ * on a small machine the load generator does not starve the service it measures.
+ */
+export type ClientKind = 'graphql-ws' | 'lean';
 
 export type ParentMessage =
   | StartMessage
@@ -151,7 +162,12 @@ class Subscriber {
   }
 }
 
-const clients: Client[] = [];
+/** What the process needs of a client: a way to close it. */
+interface Closable {
+  dispose(): Promise<void> | void;
+}
+
+const clients: Closable[] = [];
 const subscribers: Subscriber[] = [];
 let warmedCount = 0;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -160,45 +176,113 @@ let cpuAtMark = process.cpuUsage();
 
 function start(message: StartMessage): void {
   let connected = 0;
+  const onConnected = (): void => {
+    if (++connected === message.subscribers) send({ type: 'connected', count: connected });
+  };
+  const onWarm = (): void => {
+    if (++warmedCount === message.subscribers) send({ type: 'warmed', count: warmedCount });
+  };
+  const variables = { sessionId: message.sessionId, sinceId: message.sinceId };
   for (let i = 0; i < message.subscribers; i++) {
     const subscriber = new Subscriber(message.firstIndex + i, message.capacity);
     subscribers.push(subscriber);
-    const client = createClient({
-      url: message.url,
-      webSocketImpl: WebSocket,
-      lazy: false,
-      retryAttempts: 0,
-      shouldRetry: () => false,
-      on: {
-        connected: () => {
-          if (++connected === message.subscribers) send({ type: 'connected', count: connected });
-        },
-        closed: (event) => {
-          subscriber.closedCode = (event as { code?: number } | undefined)?.code ?? null;
-        },
-      },
-    });
-    clients.push(client);
-    client.subscribe<Item['data'] & object>(
-      { query: message.query, variables: { sessionId: message.sessionId, sinceId: message.sinceId } },
-      {
-        next: (item) =>
-          subscriber.onItem(item as Item, now(), () => {
-            if (++warmedCount === message.subscribers) send({ type: 'warmed', count: warmedCount });
-          }),
-        error: (error) => {
-          subscriber.errors.push(describe(error));
-        },
-        complete: () => {
-          subscriber.completed = true;
-        },
-      },
+    clients.push(
+      message.client === 'lean'
+        ? leanClient(message.url, message.query, variables, subscriber, onConnected, onWarm)
+        : graphqlWsClient(message.url, message.query, variables, subscriber, onConnected, onWarm),
     );
   }
 }
 
+function graphqlWsClient(url: string, query: string, variables: Record<string, unknown>, subscriber: Subscriber, onConnected: () => void, onWarm: () => void): Client {
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    shouldRetry: () => false,
+    on: {
+      connected: onConnected,
+      closed: (event) => {
+        subscriber.closedCode = (event as { code?: number } | undefined)?.code ?? null;
+      },
+    },
+  });
+  client.subscribe<Item['data'] & object>(
+    { query, variables },
+    {
+      next: (item) => subscriber.onItem(item as Item, now(), onWarm),
+      error: (error) => {
+        subscriber.errors.push(describe(error));
+      },
+      complete: () => {
+        subscriber.completed = true;
+      },
+    },
+  );
+  return client;
+}
+
+interface ServerMessage {
+  type?: string;
+  id?: string;
+  payload?: unknown;
+}
+
+/** graphql-transport-ws spoken directly over `ws`: one subscription (id "1") per socket. */
+function leanClient(url: string, query: string, variables: Record<string, unknown>, subscriber: Subscriber, onConnected: () => void, onWarm: () => void): Closable {
+  const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
+  socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+  socket.on('message', (data: Buffer, isBinary: boolean) => {
+    const at = now();
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(isBinary ? '' : data.toString('utf8')) as ServerMessage;
+    } catch {
+      subscriber.errors.push('a message that is not JSON');
+      return;
+    }
+    switch (message.type) {
+      case 'connection_ack':
+        onConnected();
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
+        return;
+      case 'next':
+        if (message.id === '1') subscriber.onItem(message.payload as Item, at, onWarm);
+        else subscriber.unexpected++;
+        return;
+      case 'error':
+        subscriber.errors.push(describe(message.payload));
+        return;
+      case 'complete':
+        subscriber.completed = true;
+        return;
+      case 'ping':
+        socket.send(JSON.stringify({ type: 'pong' }));
+        return;
+      case 'pong':
+        return;
+      default:
+        subscriber.unexpected++;
+    }
+  });
+  socket.on('error', (error) => subscriber.errors.push(error.message));
+  socket.on('close', (code) => {
+    subscriber.closedCode = code;
+  });
+  return {
+    dispose: () =>
+      new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close(1000, 'Normal Closure');
+      }),
+  };
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error) return String(error.message);
   if (Array.isArray(error)) return error.map(describe).join('; ');
   if (error && typeof error === 'object' && 'code' in error) {
     const closeEvent = error as { code: number; reason?: string };

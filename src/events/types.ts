@@ -9,7 +9,8 @@ export interface EventPage {
 
 export interface NewEvent {
   sessionId: string;
-  runId: string;
+  /** Null for events that belong to no run (a schedule that failed to trigger). */
+  runId: string | null;
   eventType: string;
   payload: Record<string, unknown>;
 }

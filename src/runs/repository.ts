@@ -2,7 +2,7 @@ import type { Database, Tx } from '../db/client.js';
 import type { Run } from '../generated/prisma/client.js';
 import { afterCursorWhere, type KeysetCursor } from '../pagination.js';
 import { INTERRUPTED_ERROR, RunStatus } from './status.js';
-import type { RunCompletion } from './types.js';
+import type { RunCompletion, RunOrigin } from './types.js';
 
 export interface NewRun {
   id: string;
@@ -13,6 +13,7 @@ export interface NewRun {
   /** Local runs belong to the process that created them from the start, so they carry its lease. */
   leaseOwner: string | null;
   leaseSeconds: number;
+  origin?: RunOrigin;
 }
 
 export class RunRepository {
@@ -26,11 +27,15 @@ export class RunRepository {
   async insertUnlessKeyTaken(tx: Tx, run: NewRun): Promise<Run | null> {
     const status = run.workerMode === 'queue' ? RunStatus.queued : RunStatus.running;
     const leaseExpiresAt = run.leaseOwner ? new Date(Date.now() + run.leaseSeconds * 1000) : null;
+    const origin = run.origin;
     const inserted = await tx.$queryRaw<Array<{ id: string }>>`
       INSERT INTO runs (id, session_id, created_at, started_at, status, prompt, worker_mode,
-                        idempotency_key, lease_owner, lease_expires_at, pending_approval_ids)
+                        idempotency_key, lease_owner, lease_expires_at, pending_approval_ids,
+                        skill_id, skill_version, skill_params, schedule_id)
       VALUES (${run.id}, ${run.sessionId}, clock_timestamp(), clock_timestamp(), ${status}, ${run.prompt},
-              ${run.workerMode}, ${run.idempotencyKey}, ${run.leaseOwner}, ${leaseExpiresAt}, ARRAY[]::text[])
+              ${run.workerMode}, ${run.idempotencyKey}, ${run.leaseOwner}, ${leaseExpiresAt}, ARRAY[]::text[],
+              ${origin?.skillId ?? null}, ${origin?.skillVersion ?? null},
+              ${origin ? JSON.stringify(origin.skillParams) : null}::jsonb, ${origin?.scheduleId ?? null})
       ON CONFLICT (session_id, idempotency_key) DO NOTHING
       RETURNING id`;
     if (inserted.length === 0) return null;
@@ -43,6 +48,15 @@ export class RunRepository {
 
   findById(id: string, tx: Tx = this.db): Promise<Run | null> {
     return tx.run.findUnique({ where: { id } });
+  }
+
+  /** Runs a schedule triggered, newest first; one row more than `size`. */
+  listForSchedule(scheduleId: string, size: number, after: KeysetCursor | null): Promise<Run[]> {
+    return this.db.run.findMany({
+      where: { scheduleId, ...afterCursorWhere(after) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: size + 1,
+    });
   }
 
   countQueued(tx: Tx): Promise<number> {

@@ -1,4 +1,4 @@
-import type { Database } from '../db/client.js';
+import type { Database, Tx } from '../db/client.js';
 import type { EventService } from '../events/service.js';
 import type { Event, Run } from '../generated/prisma/client.js';
 import { badInput, notFound } from '../errors.js';
@@ -10,7 +10,7 @@ import type { RunEngine } from './engine/engine.js';
 import type { Signals } from '../signals.js';
 import type { RunRepository } from './repository.js';
 import { RunStatus } from './status.js';
-import type { CancelOutcome, TurnOutcome, TurnRequest } from './types.js';
+import type { CancelOutcome, CreatedTurn, TurnOutcome, TurnRequest } from './types.js';
 
 export interface RunServiceOptions {
   processId: string;
@@ -34,53 +34,66 @@ export class RunService {
    * the run's real status comes back and the run goes on (decision 5).
    */
   async startTurn(request: TurnRequest): Promise<TurnOutcome> {
-    const timeoutSeconds = request.waitTimeoutSeconds ?? 300;
-    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) {
-      throw badInput('wait_timeout_seconds must be a number >= 0.');
-    }
+    const timeoutSeconds = checkedTimeout(request.waitTimeoutSeconds);
     await this.sessions.get(request.sessionId);
+    const created = await this.db.$transaction((tx) => this.createTurnIn(tx, request));
+    this.dispatch(created);
+    return this.waitIfAsked(created, request.waitForCompletion ?? true, timeoutSeconds);
+  }
+
+  /**
+   * Creates the run of a turn (or finds the one its idempotency key already created) inside a
+   * caller's transaction, so that callers can change other records atomically with it (a
+   * schedule's slot). The session must exist. Hand the result to `dispatch` after commit.
+   */
+  async createTurnIn(tx: Tx, request: Pick<TurnRequest, 'sessionId' | 'message' | 'idempotencyKey' | 'origin'>): Promise<CreatedTurn> {
     const key = request.idempotencyKey ? request.idempotencyKey : null;
     const workerMode = this.engine.mode;
-    const appended: Event[] = [];
-    const { run, reused } = await this.db.$transaction(async (tx) => {
-      if (key) {
-        const existing = await this.repository.findByKey(tx, request.sessionId, key);
-        if (existing) return { run: existing, reused: true };
-      }
-      const queueDepth = workerMode === 'queue' ? await this.repository.countQueued(tx) : 0;
-      const created = await this.repository.insertUnlessKeyTaken(tx, {
-        id: newId(),
-        sessionId: request.sessionId,
-        prompt: request.message,
-        workerMode,
-        idempotencyKey: key,
-        leaseOwner: workerMode === 'local' ? this.options.processId : null,
-        leaseSeconds: this.options.leaseSeconds,
-      });
-      if (!created) {
-        // A concurrent request with the same key won; ON CONFLICT waited for it to commit.
-        const winner = key ? await this.repository.findByKey(tx, request.sessionId, key) : null;
-        if (!winner) throw new Error('Idempotency conflict without a winning run.');
-        return { run: winner, reused: true };
-      }
-      const base = { sessionId: created.sessionId, runId: created.id };
-      appended.push(
-        await this.events.appendIn(tx, { ...base, eventType: 'run_created', payload: { worker_mode: workerMode, idempotency_key: key ?? '' } }),
-      );
-      if (workerMode === 'queue') {
-        appended.push(await this.events.appendIn(tx, { ...base, eventType: 'run_queued', payload: { queue_depth: queueDepth } }));
-        await this.signals.publish({ kind: 'queued' }, tx);
-      }
-      await this.signals.publish({ kind: 'run-updated', ...base }, tx);
-      return { run: created, reused: false };
-    });
-    this.events.committed(appended);
-    if (!reused) {
-      if (workerMode === 'local') this.engine.executeLocally(run);
-      else this.engine.nudgeWorkers();
+    if (key) {
+      const existing = await this.repository.findByKey(tx, request.sessionId, key);
+      if (existing) return { run: existing, reused: true, appended: [] };
     }
-    const waited = request.waitForCompletion ?? true;
-    if (!waited || run.completedAt) return { run, reused };
+    const queueDepth = workerMode === 'queue' ? await this.repository.countQueued(tx) : 0;
+    const created = await this.repository.insertUnlessKeyTaken(tx, {
+      id: newId(),
+      sessionId: request.sessionId,
+      prompt: request.message,
+      workerMode,
+      idempotencyKey: key,
+      leaseOwner: workerMode === 'local' ? this.options.processId : null,
+      leaseSeconds: this.options.leaseSeconds,
+      origin: request.origin,
+    });
+    if (!created) {
+      // A concurrent request with the same key won; ON CONFLICT waited for it to commit.
+      const winner = key ? await this.repository.findByKey(tx, request.sessionId, key) : null;
+      if (!winner) throw new Error('Idempotency conflict without a winning run.');
+      return { run: winner, reused: true, appended: [] };
+    }
+    const base = { sessionId: created.sessionId, runId: created.id };
+    const appended: Event[] = [
+      await this.events.appendIn(tx, { ...base, eventType: 'run_created', payload: { worker_mode: workerMode, idempotency_key: key ?? '' } }),
+    ];
+    if (workerMode === 'queue') {
+      appended.push(await this.events.appendIn(tx, { ...base, eventType: 'run_queued', payload: { queue_depth: queueDepth } }));
+      await this.signals.publish({ kind: 'queued' }, tx);
+    }
+    await this.signals.publish({ kind: 'run-updated', ...base }, tx);
+    return { run: created, reused: false, appended };
+  }
+
+  /** After the creating transaction committed: publishes its events and starts (or queues) the run. */
+  dispatch(created: CreatedTurn): void {
+    this.events.committed(created.appended);
+    if (created.reused) return;
+    if (this.engine.mode === 'local') this.engine.executeLocally(created.run);
+    else this.engine.nudgeWorkers();
+  }
+
+  /** Waits for the run when asked to; on time-out the run's current state comes back and it goes on. */
+  async waitIfAsked(created: CreatedTurn, wait: boolean, timeoutSeconds: number): Promise<TurnOutcome> {
+    const { run, reused } = created;
+    if (!wait || run.completedAt) return { run, reused };
     const current = await this.engine.waitFor(run.id, timeoutSeconds * 1000);
     return { run: current ?? run, reused };
   }
@@ -129,6 +142,17 @@ export class RunService {
     return toPage(await this.repository.listForSession(sessionId, size, decodeCursor(after)), size);
   }
 
+  async listForSchedule(scheduleId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<Run>> {
+    const size = clampPageSize(first, 100);
+    return toPage(await this.repository.listForSchedule(scheduleId, size, decodeCursor(after)), size);
+  }
+
+  /** Whether a run is still unfinished (queued, running or waiting in the engine), read inside a transaction. */
+  async isUnfinished(tx: Tx, id: string): Promise<boolean> {
+    const run = await this.repository.findById(id, tx);
+    return run !== null && run.completedAt === null;
+  }
+
   /**
    * Cancels an unfinished run: a queued one ends `cancelled` at once; a running one is aborted
    * wherever it executes (the signal reaches every process) and ends `cancelled` there.
@@ -163,6 +187,15 @@ export class RunService {
       message: 'Cancellation has been requested.',
     };
   }
+}
+
+/** The wait limit of a turn (decision 5: honoured in every worker mode). */
+export function checkedTimeout(value: number | null | undefined): number {
+  const timeoutSeconds = value ?? 300;
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) {
+    throw badInput('wait_timeout_seconds must be a number >= 0.');
+  }
+  return timeoutSeconds;
 }
 
 function queuedCancellation() {

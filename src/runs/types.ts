@@ -1,4 +1,4 @@
-import type { Run } from '../generated/prisma/client.js';
+import type { Event, Run } from '../generated/prisma/client.js';
 
 export interface TurnOutcome {
   run: Run;
@@ -25,6 +25,22 @@ export interface TurnRequest {
   idempotencyKey?: string | null;
   waitForCompletion?: boolean | null;
   waitTimeoutSeconds?: number | null;
+  origin?: RunOrigin;
+}
+
+/** What produced a run's prompt, when it was not typed by a client (the trace shows it). */
+export interface RunOrigin {
+  skillId: string;
+  skillVersion: number;
+  skillParams: Record<string, string>;
+  scheduleId?: string | null;
+}
+
+/** A run created inside a caller's transaction, to be handed to `RunService.dispatch` after commit. */
+export interface CreatedTurn {
+  run: Run;
+  reused: boolean;
+  appended: Event[];
 }
 
 /** How a run ended, as the engine records it. */

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
 import { PgSignals } from '../db/signals.js';
+import { startScheduler } from '../jobs/scheduler.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServices, type Services } from '../services.js';
 import { createContext } from './context.js';
@@ -31,6 +32,8 @@ export interface StartServiceOptions {
   cwd?: string;
   /** How often idle workers and waiters poll the database (ms); default 1000. */
   pollMs?: number;
+  /** The time as schedules see it; default: the system clock. */
+  now?: () => Date;
 }
 
 export interface RunningService {
@@ -67,15 +70,17 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const signals = new PgSignals(options.databaseUrl, db, log);
   await signals.start();
   const agent = options.agent ?? createAgent(config);
+  const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const services = createServices({
     config,
     db,
     agent,
     signals,
     log,
-    processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    processId,
     cwd: options.cwd ?? process.cwd(),
     pollMs: options.pollMs,
+    now: options.now,
   });
   await services.engine.start();
 
@@ -117,13 +122,18 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
+  // Last, so that nothing after it can fail and leave it running.
+  const scheduler = config.scheduler.enabled
+    ? await startScheduler(services.schedules, { connectionString: options.databaseUrl, ...config.scheduler, processName: processId, log })
+    : null;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      // The engine first: waiting turns answer with their run's status and in-flight runs end,
-      // so the HTTP drain that follows has nothing left to wait for.
+      // No new fires, then the engine: waiting turns answer with their run's status and
+      // in-flight runs end, so the HTTP drain that follows has nothing left to wait for.
+      await scheduler?.stop();
       await services.engine.stop();
       await agent.close?.();
       // Event streams end now (clients resume from their cursor elsewhere), not after the drain's grace period.

@@ -1,13 +1,14 @@
 import type http from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { bearerMatches } from './auth.js';
 import type { RequestContext } from './context.js';
-import { logUnexpected, toPublicError } from './errors.js';
 import { queryLimitRules } from './graphql/limits.js';
+import { formatErrors } from './ws/formatErrors.js';
+import { SharedDelivery } from './ws/sharedDelivery.js';
 
 export interface GraphqlWsOptions {
   httpServer: http.Server;
@@ -24,19 +25,12 @@ export interface GraphqlWsServer {
   dispose(): Promise<void>;
 }
 
-/** The formatted form of errors for the WebSocket path, which Apollo's formatError never sees. */
-function formatErrors(errors: readonly unknown[], context: RequestContext | undefined, log: Logger) {
-  return errors.map((error) => {
-    const { public: shown, unexpected } = toPublicError(error);
-    if (unexpected) logUnexpected(log, error, context?.requestId ?? 'ws');
-    const located = error instanceof GraphQLError ? error : null;
-    return { message: shown.message, ...(located?.path ? { path: located.path } : {}), extensions: { code: shown.code } };
-  });
-}
-
 /**
  * graphql-ws on /graphql, the same port as HTTP. This path bypasses Apollo's plugins, so it
- * applies the service's auth, query limits and error masking itself.
+ * applies the service's auth, query limits and error masking itself. Subscriptions whose result
+ * depends only on the streamed item (sessionEvents with plain event fields) are executed once
+ * per item and share the serialised frame (ws/sharedDelivery.ts); the protocol itself stays
+ * graphql-ws's own.
  */
 export function attachGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   const { schema, log } = options;
@@ -49,9 +43,11 @@ export function attachGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
     if (!map) contexts.set(ctx, (map = new Map()));
     return map;
   };
+  const delivery = new SharedDelivery(log);
   const server = useServer<Record<string, unknown> | undefined>(
     {
       schema,
+      subscribe: (args: ExecutionArgs) => delivery.subscribe(args),
       onConnect: (ctx) => {
         if (options.apiTokens.length === 0) return true;
         const fromPayload = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -78,7 +74,9 @@ export function attachGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         if (problems.length > 0) return problems;
         const context = options.createContext();
         contextsOf(ctx).set(id, context);
-        return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue: context };
+        const args: ExecutionArgs = { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue: context };
+        delivery.route(args, { socket: ctx.extra.socket, request: ctx.extra.request, id, context });
+        return args;
       },
       onNext: (ctx, id, _payload, _args, result) => {
         if (!result.errors) return undefined;

@@ -96,4 +96,7 @@ export interface TraceBody {
   model: string | null;
   model_prompt: string | null;
   system_prompt: string | null;
+  /** The skill that rendered the prompt, when the run came from one. */
+  skill: { skill_id: string; skill_version: number; params: Record<string, string> } | null;
+  schedule_id: string | null;
 }

@@ -19,6 +19,8 @@ export interface TestServiceOptions {
   log?: Logger;
   /** Use the agent the configuration describes (LLM providers, tools) instead of a ScriptedAgent. */
   realAgent?: boolean;
+  /** The time as schedules see it (a fake clock); default: the system clock. */
+  now?: () => Date;
 }
 
 export interface TestService extends RunningService {
@@ -69,6 +71,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     log: options.log ?? createLogger(process.env.ANTON_TEST_LOG === '1' ? 'debug' : 'silent'),
     cwd: home,
     pollMs: 200,
+    now: options.now,
   });
 
   const rest: TestService['rest'] = async (method, urlPath, body, headers = {}) => {

@@ -57,7 +57,7 @@ describe('defaults', () => {
       queueWorkerCount: 2,
       defaultWaitTimeoutSeconds: 300,
       runLeaseSeconds: 30,
-      scheduler: { enabled: false, pollSeconds: 5, batchSize: 20 },
+      scheduler: { enabled: false, pollSeconds: 5, batchSize: 20, misfireGraceSeconds: 5 },
       llm: {
         planningProvider: 'anthropic',
         planningModel: 'claude-sonnet-4-6',
@@ -476,7 +476,7 @@ describe('settingsTable', () => {
     const names = settingsTable.map((row) => row.env);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(expect.arrayContaining(['ANTON_SERVICE_PORT', 'DATABASE_URL', 'ANTON_CONNECTOR_POSTGRES_MAP']));
-    expect(names).toHaveLength(45);
+    expect(names).toHaveLength(46);
     for (const row of settingsTable) {
       expect(row.default).not.toBe('');
       expect(row.description).toMatch(/\.$/);

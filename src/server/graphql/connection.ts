@@ -6,8 +6,14 @@ export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-/** A page of keyset-ordered rows as a Relay-style connection. */
-export function toConnection<T extends KeysetCursor>(page: Page<T>): Connection<T> {
-  const edges = page.items.map((node) => ({ cursor: encodeCursor(node), node }));
+/**
+ * A page of keyset-ordered rows as a Relay-style connection. Rows ordered by (createdAt, id)
+ * are their own cursor; lists ordered by another timestamp say how to key a row.
+ */
+export function toConnection<T extends KeysetCursor>(page: Page<T>): Connection<T>;
+export function toConnection<T>(page: Page<T>, keyOf: (node: T) => KeysetCursor): Connection<T>;
+export function toConnection<T>(page: Page<T>, keyOf?: (node: T) => KeysetCursor): Connection<T> {
+  const key = keyOf ?? ((node: T) => node as unknown as KeysetCursor);
+  const edges = page.items.map((node) => ({ cursor: encodeCursor(key(node)), node }));
   return { edges, nodes: page.items, pageInfo: { hasNextPage: page.hasMore, endCursor: edges.at(-1)?.cursor ?? null } };
 }

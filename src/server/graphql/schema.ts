@@ -7,7 +7,9 @@ import { artifactResolvers } from '../../artifacts/resolvers.js';
 import { eventResolvers } from '../../events/resolvers.js';
 import { metricsResolvers } from '../../metrics/resolvers.js';
 import { runResolvers } from '../../runs/resolvers.js';
+import { scheduleResolvers } from '../../schedules/resolvers.js';
 import { sessionResolvers } from '../../sessions/resolvers.js';
+import { skillResolvers } from '../../skills/resolvers.js';
 import { DateTimeScalar, JSONScalar, SafeIntScalar } from './scalars.js';
 
 /** schema.graphql sits at the repository root: three levels up from src/server/graphql and from dist/server/graphql. */
@@ -24,6 +26,8 @@ export function buildSchema(): GraphQLSchema {
       approvalResolvers,
       artifactResolvers,
       metricsResolvers,
+      skillResolvers,
+      scheduleResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

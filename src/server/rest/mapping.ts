@@ -107,3 +107,65 @@ export function artifact(item: Json): Json {
 export function session(item: Json): Json {
   return { session_id: item.id, workspace_path: item.workspacePath, metadata: item.metadata, created_at: epoch(item.createdAt) };
 }
+
+const SKILL_VERSION_FIELDS = 'version promptTemplate requiredParams createdAt';
+export const SKILL_FIELDS = `id name description latestVersion createdAt updatedAt metadata latest { ${SKILL_VERSION_FIELDS} }`;
+export const SKILL_VERSION_SELECTION = `{ ${SKILL_VERSION_FIELDS} }`;
+export const SCHEDULE_FIELDS = `id name sessionId skillId skillVersion params intervalSeconds cron timezone overlapPolicy nextRunAt
+  nextRunTimes status lastRunId lastRunAt createdAt updatedAt`;
+
+/** A skill in `GET /skills`: the reference's first seven fields. */
+export function skillListItem(skill: Json): Json {
+  return {
+    id: skill.id,
+    name: skill.name,
+    description: skill.description,
+    latest_version: skill.latestVersion,
+    created_at: epoch(skill.createdAt),
+    updated_at: epoch(skill.updatedAt),
+    metadata: skill.metadata,
+  };
+}
+
+/** A skill with its latest version's template, as most skill endpoints answer. */
+export function skill(item: Json): Json {
+  const latest = item.latest as Json;
+  return {
+    ...skillListItem(item),
+    latest_prompt_template: latest.promptTemplate,
+    latest_required_params: latest.requiredParams,
+    latest_version_created_at: epoch(latest.createdAt),
+  };
+}
+
+export function skillVersion(version: Json): Json {
+  return {
+    version: version.version,
+    prompt_template: version.promptTemplate,
+    required_params: version.requiredParams,
+    created_at: epoch(version.createdAt),
+  };
+}
+
+/** The reference's Schedule, plus cron, timezone, overlap_policy and next_run_times. */
+export function schedule(item: Json): Json {
+  return {
+    id: item.id,
+    name: item.name,
+    session_id: item.sessionId,
+    skill_id: item.skillId,
+    skill_version: item.skillVersion,
+    params: item.params,
+    interval_seconds: item.intervalSeconds,
+    next_run_at: epoch(item.nextRunAt),
+    status: item.status,
+    last_run_id: item.lastRunId,
+    last_run_at: epoch(item.lastRunAt),
+    created_at: epoch(item.createdAt),
+    updated_at: epoch(item.updatedAt),
+    cron: item.cron,
+    timezone: item.timezone,
+    overlap_policy: lower(item.overlapPolicy),
+    next_run_times: (item.nextRunTimes as unknown[]).map(epoch),
+  };
+}

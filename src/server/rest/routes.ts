@@ -77,6 +77,23 @@ const approvalSchema = obj({
   created_at: num, decided_at: nullable(num), decision_note: nullable(str),
 });
 const artifactSchema = obj({ id: str, kind: str, path: str, created_at: num, size_bytes: int, sha256: str });
+const skillListSchema = obj({
+  id: str, name: str, description: str, latest_version: int, created_at: num, updated_at: num, metadata: { type: 'object' },
+});
+const skillSchema = obj({
+  id: str, name: str, description: str, latest_version: int, created_at: num, updated_at: num, metadata: { type: 'object' },
+  latest_prompt_template: str, latest_required_params: list(str), latest_version_created_at: num,
+});
+const skillVersionSchema = obj({ version: int, prompt_template: str, required_params: list(str), created_at: num });
+const scheduleSchema = obj({
+  id: str, name: str, session_id: str, skill_id: str, skill_version: nullable(int), params: { type: 'object' },
+  interval_seconds: nullable(int), next_run_at: num, status: str, last_run_id: nullable(str), last_run_at: nullable(num),
+  created_at: num, updated_at: num, cron: nullable(str), timezone: str, overlap_policy: str, next_run_times: list(num),
+});
+const runListItemSchema = obj({
+  id: str, session_id: str, created_at: num, completed_at: nullable(num), status: str, prompt: str, error: nullable(str),
+  input_tokens: int, output_tokens: int, total_tokens: int, tool_calls: int, cancel_requested: bool, worker_mode: str,
+});
 const sessionSchema = obj({ session_id: str, workspace_path: str, metadata: { type: 'object' }, created_at: num });
 
 /** GraphQL Int is 32-bit; page sizes beyond the largest page mean the same as the largest page. */
@@ -265,7 +282,7 @@ export const routes: RouteSpec[] = [
     path: '/runs/{run_id}/trace',
     summary: 'The reproducibility bundle of a run; events come a page at a time (events_since_id, events_limit).',
     operation: `query RunTrace($id: ID!, $sinceId: SafeInt, $limit: Int) { runTrace(runId: $id, eventsSinceId: $sinceId, eventsLimit: $limit) {
-      run { ${map.RUN_FIELDS} } events { events { ${map.EVENT_FIELDS} } nextSinceId hasMore }
+      run { ${map.RUN_FIELDS} skillId skillVersion skillParams scheduleId } events { events { ${map.EVENT_FIELDS} } nextSinceId hasMore }
       artifacts { ${map.ARTIFACT_FIELDS} } approvals { ${map.APPROVAL_FIELDS} }
       usage { inputTokens outputTokens totalTokens toolCalls } provider model modelPrompt systemPrompt } }`,
     query: { events_since_id: { type: 'int', default: 0 }, events_limit: { type: 'int', default: 2000 } },
@@ -273,8 +290,9 @@ export const routes: RouteSpec[] = [
     respond: (data) => {
       const trace = data.runTrace as Json & { events: { events: Json[]; nextSinceId: number; hasMore: boolean } };
       const usage = trace.usage as Json;
+      const run = trace.run as Json;
       return {
-        run: map.runRecord(trace.run as Json),
+        run: map.runRecord(run),
         events: trace.events.events.map(map.traceEvent),
         events_next_since_id: trace.events.nextSinceId,
         events_has_more: trace.events.hasMore,
@@ -285,12 +303,15 @@ export const routes: RouteSpec[] = [
         model: trace.model,
         model_prompt: trace.modelPrompt,
         system_prompt: trace.systemPrompt,
+        skill: run.skillId === null ? null : { skill_id: run.skillId, skill_version: run.skillVersion, params: run.skillParams },
+        schedule_id: run.scheduleId,
       };
     },
     response: obj({
       run: runRecordSchema, events: list({ type: 'object' }), events_next_since_id: int, events_has_more: bool,
       artifacts: list(artifactSchema), approvals: list(approvalSchema), usage: { type: 'object' },
       provider: nullable(str), model: nullable(str), model_prompt: nullable(str), system_prompt: nullable(str),
+      skill: nullable(obj({ skill_id: str, skill_version: int, params: { type: 'object' } })), schedule_id: nullable(str),
     }),
     errors: [404],
   },
@@ -331,6 +352,264 @@ export const routes: RouteSpec[] = [
     response: approvalSchema,
     errors: [404, 409],
   },
+  {
+    method: 'POST',
+    path: '/skills',
+    summary: 'Create a reusable prompt skill (version 1) from a Python str.format template.',
+    operation: `mutation CreateSkill($input: CreateSkillInput!) { createSkill(input: $input) { ${map.SKILL_FIELDS} } }`,
+    body: {
+      required: true,
+      shape: {
+        name: { type: 'str', required: true },
+        description: { type: 'str', default: '' },
+        prompt_template: { type: 'str', required: true },
+        metadata: { type: 'object', nullable: true, default: null },
+      },
+    },
+    variables: ({ body }) => ({
+      input: { name: body.name, description: body.description, promptTemplate: body.prompt_template, metadata: body.metadata },
+    }),
+    respond: (data) => map.skill(data.createSkill as Json),
+    response: skillSchema,
+    errors: [400, 409],
+  },
+  {
+    method: 'GET',
+    path: '/skills',
+    summary: 'Skills, most recently updated first.',
+    operation: `query Skills($first: Int, $after: String) { skills(first: $first, after: $after) { nodes { ${map.SKILL_FIELDS} } pageInfo { hasNextPage endCursor } } }`,
+    query: { limit: { type: 'int', default: 200 }, after: { type: 'str', nullable: true, default: null } },
+    variables: ({ query }) => ({ first: pageSize(query.limit), after: query.after }),
+    respond: (data) => {
+      const connection = data.skills as { nodes: Json[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      return { skills: connection.nodes.map(map.skillListItem), next_cursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null };
+    },
+    response: obj({ skills: list(skillListSchema), next_cursor: nullable(str) }),
+    errors: [400],
+  },
+  {
+    method: 'GET',
+    path: '/skills/{skill_id}',
+    summary: 'One skill with its latest template; with ?version=N also that version’s template (new).',
+    operation: `query Skill($id: ID!, $version: SafeInt!, $withVersion: Boolean!) { skill(id: $id) { ${map.SKILL_FIELDS}
+      version(version: $version) @include(if: $withVersion) ${map.SKILL_VERSION_SELECTION} } }`,
+    query: { version: { type: 'int', nullable: true, default: null } },
+    variables: ({ params, query }) => ({ id: params.skill_id, version: query.version ?? 1, withVersion: query.version !== null }),
+    respond: (data) => {
+      const found = data.skill as Json;
+      const full = map.skill(found);
+      if (!found.version) return full;
+      const version = map.skillVersion(found.version as Json);
+      return {
+        ...full,
+        version: version.version,
+        prompt_template: version.prompt_template,
+        required_params: version.required_params,
+        version_created_at: version.created_at,
+      };
+    },
+    // The version's fields are there only with ?version=N.
+    response: {
+      ...skillSchema,
+      properties: { ...(skillSchema.properties as Json), version: int, prompt_template: str, required_params: list(str), version_created_at: num },
+    },
+    errors: [400, 404],
+  },
+  {
+    method: 'GET',
+    path: '/skills/{skill_id}/versions',
+    summary: 'Every version of a skill, newest first (new).',
+    operation: `query SkillVersions($id: ID!) { skill(id: $id) { id versions ${map.SKILL_VERSION_SELECTION} } }`,
+    variables: ({ params }) => ({ id: params.skill_id }),
+    respond: (data) => {
+      const found = data.skill as { id: string; versions: Json[] };
+      return { skill_id: found.id, versions: found.versions.map(map.skillVersion) };
+    },
+    response: obj({ skill_id: str, versions: list(skillVersionSchema) }),
+    errors: [404],
+  },
+  {
+    method: 'POST',
+    path: '/skills/{skill_id}/versions',
+    summary: 'Add a version to a skill; it becomes the latest.',
+    operation: `mutation AddSkillVersion($id: ID!, $template: String!) { addSkillVersion(skillId: $id, promptTemplate: $template) { ${map.SKILL_FIELDS} } }`,
+    body: { required: true, shape: { prompt_template: { type: 'str', required: true } } },
+    variables: ({ params, body }) => ({ id: params.skill_id, template: body.prompt_template }),
+    respond: (data) => map.skill(data.addSkillVersion as Json),
+    response: skillSchema,
+    errors: [400, 404],
+  },
+  {
+    method: 'POST',
+    path: '/skills/{skill_id}/run',
+    summary: 'Render a skill with params and send the result to a session as a turn.',
+    operation: `mutation RunSkill($input: RunSkillInput!) { runSkill(input: $input) { skillId skillVersion renderedPrompt turn { ${map.TURN_FIELDS} } } }`,
+    body: {
+      required: true,
+      shape: {
+        session_id: { type: 'str', required: true },
+        params: { type: 'dict_str_str', nullable: true, default: null },
+        version: { type: 'int', nullable: true, default: null },
+        idempotency_key: { type: 'str', nullable: true, default: null },
+        wait_for_completion: { type: 'bool', default: true },
+        wait_timeout_seconds: { type: 'float', default: 300 },
+      },
+    },
+    variables: ({ params, body }) => ({
+      input: {
+        skillId: params.skill_id,
+        sessionId: body.session_id,
+        version: body.version,
+        params: body.params,
+        idempotencyKey: body.idempotency_key,
+        waitForCompletion: body.wait_for_completion,
+        waitTimeoutSeconds: body.wait_timeout_seconds,
+      },
+    }),
+    respond: (data) => {
+      const result = data.runSkill as Json;
+      return { skill_id: result.skillId, skill_version: result.skillVersion, rendered_prompt: result.renderedPrompt, ...map.turnResult(result.turn as Json) };
+    },
+    response: { ...turnSchema, properties: { skill_id: str, skill_version: int, rendered_prompt: str, ...(turnSchema.properties as Json) } },
+    errors: [400, 404],
+  },
+  {
+    method: 'POST',
+    path: '/scheduled-runs',
+    summary: 'Create a schedule that runs a skill every interval_seconds, or on a cron cadence in a timezone (new).',
+    operation: `mutation CreateSchedule($input: CreateScheduleInput!) { createSchedule(input: $input) { ${map.SCHEDULE_FIELDS} } }`,
+    body: {
+      required: true,
+      shape: {
+        name: { type: 'str', nullable: true, default: null },
+        session_id: { type: 'str', required: true },
+        skill_id: { type: 'str', required: true },
+        skill_version: { type: 'int', nullable: true, default: null },
+        params: { type: 'dict_str_str', nullable: true, default: null },
+        // Null here means "not given": 3600 for an interval schedule, and refused beside a cron.
+        interval_seconds: { type: 'int', nullable: true, default: null },
+        start_in_seconds: { type: 'int', default: 0 },
+        active: { type: 'bool', default: true },
+        cron: { type: 'str', nullable: true, default: null },
+        timezone: { type: 'str', nullable: true, default: null },
+        overlap_policy: { type: 'str', default: 'allow' },
+      },
+    },
+    variables: ({ body }) => ({
+      input: {
+        name: body.name,
+        sessionId: body.session_id,
+        skillId: body.skill_id,
+        skillVersion: body.skill_version,
+        params: body.params,
+        intervalSeconds: body.interval_seconds,
+        startInSeconds: body.start_in_seconds,
+        active: body.active,
+        cron: body.cron,
+        timezone: body.timezone,
+        overlapPolicy: body.overlap_policy,
+      },
+    }),
+    respond: (data) => map.schedule(data.createSchedule as Json),
+    response: scheduleSchema,
+    errors: [400, 404],
+  },
+  {
+    method: 'GET',
+    path: '/scheduled-runs',
+    summary: 'Schedules with an exact status (any when omitted), newest first.',
+    operation: `query Schedules($status: String, $first: Int, $after: String) { schedules(status: $status, first: $first, after: $after) {
+      nodes { ${map.SCHEDULE_FIELDS} } pageInfo { hasNextPage endCursor } } }`,
+    query: {
+      status: { type: 'str', nullable: true, default: null },
+      limit: { type: 'int', default: 200 },
+      after: { type: 'str', nullable: true, default: null },
+    },
+    variables: ({ query }) => ({ status: query.status || null, first: pageSize(query.limit), after: query.after }),
+    respond: (data) => {
+      const connection = data.schedules as { nodes: Json[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      return { scheduled_runs: connection.nodes.map(map.schedule), next_cursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null };
+    },
+    response: obj({ scheduled_runs: list(scheduleSchema), next_cursor: nullable(str) }),
+    errors: [400],
+  },
+  {
+    method: 'GET',
+    path: '/scheduled-runs/{schedule_id}',
+    summary: 'One schedule.',
+    operation: `query Schedule($id: ID!) { schedule(id: $id) { ${map.SCHEDULE_FIELDS} } }`,
+    variables: ({ params }) => ({ id: params.schedule_id }),
+    respond: (data) => map.schedule(data.schedule as Json),
+    response: scheduleSchema,
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/scheduled-runs/{schedule_id}/runs',
+    summary: 'Runs the schedule triggered, newest first (new).',
+    operation: `query ScheduleRuns($id: ID!, $first: Int) { schedule(id: $id) { id runs(first: $first) { nodes { ${map.RUN_FIELDS} } } } }`,
+    query: { limit: { type: 'int', default: 100 } },
+    variables: ({ params, query }) => ({ id: params.schedule_id, first: pageSize(query.limit) }),
+    respond: (data) => {
+      const found = data.schedule as { id: string; runs: { nodes: Json[] } };
+      return { schedule_id: found.id, runs: found.runs.nodes.map(map.runListItem) };
+    },
+    response: obj({ schedule_id: str, runs: list(runListItemSchema) }),
+    errors: [404],
+  },
+  {
+    method: 'POST',
+    path: '/scheduled-runs/{schedule_id}/trigger',
+    summary: 'Run the schedule’s skill now (paused schedules too); the body may be empty.',
+    operation: `mutation TriggerSchedule($input: TriggerScheduleInput!) { triggerSchedule(input: $input) {
+      schedule { ${map.SCHEDULE_FIELDS} } skillId skillVersion renderedPrompt turn { ${map.TURN_FIELDS} } } }`,
+    // Decision 10: an empty body is fine (the reference answered 422).
+    body: {
+      required: false,
+      shape: {
+        idempotency_key: { type: 'str', nullable: true, default: null },
+        wait_for_completion: { type: 'bool', default: false },
+        wait_timeout_seconds: { type: 'float', default: 300 },
+      },
+    },
+    variables: ({ params, body }) => ({
+      input: {
+        scheduleId: params.schedule_id,
+        idempotencyKey: body.idempotency_key,
+        waitForCompletion: body.wait_for_completion,
+        waitTimeoutSeconds: body.wait_timeout_seconds,
+      },
+    }),
+    respond: (data) => {
+      const result = data.triggerSchedule as Json;
+      const schedule = map.schedule(result.schedule as Json);
+      return {
+        schedule_id: schedule.id,
+        skill_id: result.skillId,
+        skill_version: result.skillVersion,
+        rendered_prompt: result.renderedPrompt,
+        schedule,
+        ...map.turnResult(result.turn as Json),
+      };
+    },
+    response: {
+      ...turnSchema,
+      properties: { schedule_id: str, skill_id: str, skill_version: int, rendered_prompt: str, schedule: scheduleSchema, ...(turnSchema.properties as Json) },
+    },
+    errors: [400, 404],
+  },
+  ...(['pause', 'resume'] as const).map(
+    (action): RouteSpec => ({
+      method: 'POST',
+      path: `/scheduled-runs/{schedule_id}/${action}`,
+      summary: action === 'pause' ? 'Stop automatic fires (next_run_at is kept).' : 'Restart automatic fires; an overdue schedule fires at once.',
+      operation: `mutation ${action === 'pause' ? 'PauseSchedule' : 'ResumeSchedule'}($id: ID!) { ${action}Schedule(id: $id) { ${map.SCHEDULE_FIELDS} } }`,
+      variables: ({ params }) => ({ id: params.schedule_id }),
+      respond: (data) => map.schedule(data[`${action}Schedule`] as Json),
+      response: scheduleSchema,
+      errors: [404],
+    }),
+  ),
   {
     method: 'GET',
     path: '/metrics',

@@ -130,6 +130,8 @@ test('the whole bundle: run, its events, artifacts, approvals, usage, provider, 
     model: 'scripted-1',
     model_prompt: 'analyse',
     system_prompt: 'You are a test.',
+    skill: null,
+    schedule_id: null,
   });
   const ids = body.events.map((item) => item.id);
   expect([...ids].sort((a, b) => a - b)).toEqual(ids);
@@ -212,6 +214,8 @@ test('a run cancelled before it executed: no provider, model or prompts, zero us
     model: null,
     model_prompt: null,
     system_prompt: null,
+    skill: null,
+    schedule_id: null,
   });
 });
 
