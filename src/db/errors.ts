@@ -19,6 +19,9 @@ const CONNECTION_FAILURE_MARKERS = [
   'ECONNREFUSED',
   'ECONNRESET',
   'Connection terminated',
+  // pg, for a query on a pooled client whose connection broke (a transaction in flight when the
+  // server went away): the same outage, not an internal error.
+  'Client has encountered a connection error',
   'terminating connection',
   'the database system is',
   "Can't reach database server",

@@ -76,7 +76,12 @@ export async function startScheduler(schedules: ScheduleService, options: Schedu
     const next = job.attrs.nextRunAt;
     if (next && next.getTime() - Date.now() < processEvery) void agenda.publishJobNotification(job);
   });
-  await agenda.start();
+  try {
+    await agenda.start();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
   log.info('scheduler started', { pollMs: processEvery, batchSize: options.batchSize });
 
   return {

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrations.js';
 import { PgSignals } from '../db/signals.js';
-import { startScheduler } from '../jobs/scheduler.js';
+import { startScheduler, type RunningScheduler } from '../jobs/scheduler.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServices, type Services } from '../services.js';
 import { createContext } from './context.js';
@@ -122,10 +122,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
-  // Last, so that nothing after it can fail and leave it running.
-  const scheduler = config.scheduler.enabled
-    ? await startScheduler(services.schedules, { connectionString: options.databaseUrl, ...config.scheduler, processName: processId, log })
-    : null;
+  let scheduler: RunningScheduler | null = null;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | null = null;
@@ -145,5 +142,13 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     })();
     return closing;
   };
+  if (config.scheduler.enabled) {
+    try {
+      scheduler = await startScheduler(services.schedules, { connectionString: options.databaseUrl, ...config.scheduler, processName: processId, log });
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
   return { url: `http://${host}:${port}`, port, services, db, close };
 }

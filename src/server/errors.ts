@@ -26,6 +26,11 @@ export function toPublicError(error: unknown): { public: PublicError; unexpected
   if (isConnectionFailure(original)) {
     return { public: { message: 'The database is unavailable; try again shortly.', code: ErrorCode.SERVICE_UNAVAILABLE }, unexpected: true };
   }
+  // Parsing fails only on the client's document. A document nested deeply enough overflows the
+  // recursive parser's stack: that RangeError is the client's mistake too, not an internal error.
+  if (error instanceof GraphQLError && error.extensions.code === 'GRAPHQL_PARSE_FAILED' && original instanceof RangeError) {
+    return { public: { message: 'The query is nested too deeply to be parsed.', code: 'GRAPHQL_PARSE_FAILED' }, unexpected: false };
+  }
   if (original instanceof GraphQLError) {
     // Syntax, validation, variable coercion and query limits: the client's own mistakes.
     const outer = error instanceof GraphQLError ? error : original;

@@ -87,7 +87,14 @@ function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     if (status >= 400 && status < 500) {
-      res.status(status).json({ detail: errorMessage(error) });
+      // e.g. body-parser's 415 for an unsupported charset or content encoding, 400 for a body
+      // that does not inflate: GraphQL clients get a GraphQL-shaped error, as for every other 4xx.
+      if (req.path === '/graphql') {
+        const code = status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+        res.status(status).json({ errors: [{ message: errorMessage(error), extensions: { code } }] });
+      } else {
+        res.status(status).json({ detail: errorMessage(error) });
+      }
       return;
     }
     log.error('unhandled HTTP error', { error, path: req.path });

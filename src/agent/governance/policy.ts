@@ -50,13 +50,31 @@ function approval(reason: string): PolicyDecision {
 /** A block comment (closed, or open to the end of the text) or a `--` line comment. */
 const SQL_COMMENT = /\/\*[\s\S]*?(?:\*\/|$)|--[^\n]*/g;
 
+/** An innermost block comment: one that holds no other `/*`. */
+const INNERMOST_BLOCK_COMMENT = /\/\*(?:(?!\/\*)[\s\S])*?\*\//g;
+
+/**
+ * The text without comments, nested block comments included: PostgreSQL nests them, so
+ * `drop/* /* *\/ *\/table` is `drop table` there, while a flat scan would leave `drop *\/table`.
+ */
+function withoutSqlComments(text: string): string {
+  let current = text;
+  for (;;) {
+    const next = current.replace(INNERMOST_BLOCK_COMMENT, ' ');
+    if (next === current) break;
+    current = next;
+  }
+  return current.replace(SQL_COMMENT, ' ');
+}
+
 /**
  * The first blocked fragment (in `BLOCKED_SQL_FRAGMENTS` order) that `query` contains, or null.
  * `query` is the reference's view of the query: `str(query).strip().lower()`.
  *
  * Deliberate difference from the reference: it tests plain substrings only, so `drop  table`
  * (two spaces), `drop\ntable` and `drop` + a block comment + `table` get through. Here a fragment
- * also matches (1) once every whitespace run is one space, and (2) once comments are removed too. The
+ * also matches (1) once every whitespace run is one space, (2) once comments are removed too, and
+ * (3) once nested block comments (PostgreSQL's) are removed from the inside out. The
  * comment removal ignores string literals (a `--` inside quotes is cut too), which is why it is an
  * additional view and not a replacement: this check refuses everything the reference refuses, and
  * more. When several fragments match, the first in the fixed order is reported (the reference's
@@ -67,6 +85,7 @@ export function blockedSqlFragment(query: string): string | null {
   const views = [
     query.replace(PY_WHITESPACE_RUN, ' '),
     query.replace(SQL_COMMENT, ' ').replace(PY_WHITESPACE_RUN, ' '),
+    withoutSqlComments(query).replace(PY_WHITESPACE_RUN, ' '),
   ];
   return BLOCKED_SQL_FRAGMENTS.find((fragment) => views.some((view) => view.includes(fragment))) ?? null;
 }

@@ -38,7 +38,18 @@ export const SafeIntScalar = new GraphQLScalarType<number, number>({
   },
 });
 
-function literalToJson(node: ValueNode, variables: Record<string, unknown> | null | undefined): unknown {
+/**
+ * How deeply a JSON input may nest. Deeper values (easily sent: `[[[[…]]]]` is 2 bytes a level)
+ * would overflow the call stack of every recursive walk after this one (key sorting, Prisma's
+ * serialiser, JSON.stringify) and end as a 500; they are refused here as the client's mistake.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+const tooDeep = (): GraphQLError => invalid(`JSON values may be nested at most ${MAX_JSON_DEPTH} levels deep.`);
+
+function literalToJson(node: ValueNode, variables: Record<string, unknown> | null | undefined, depth = 0): unknown {
+  // Checked while walking: the walk is recursive, so an unchecked deep literal would overflow it.
+  if ((node.kind === Kind.LIST || node.kind === Kind.OBJECT) && depth >= MAX_JSON_DEPTH) throw tooDeep();
   switch (node.kind) {
     case Kind.STRING:
     case Kind.BOOLEAN:
@@ -49,9 +60,9 @@ function literalToJson(node: ValueNode, variables: Record<string, unknown> | nul
     case Kind.NULL:
       return null;
     case Kind.LIST:
-      return node.values.map((item) => literalToJson(item, variables));
+      return node.values.map((item) => literalToJson(item, variables, depth + 1));
     case Kind.OBJECT:
-      return Object.fromEntries(node.fields.map((field) => [field.name.value, literalToJson(field.value, variables)]));
+      return Object.fromEntries(node.fields.map((field) => [field.name.value, literalToJson(field.value, variables, depth + 1)]));
     case Kind.VARIABLE:
       return variables?.[node.name.value];
     default:
@@ -59,10 +70,27 @@ function literalToJson(node: ValueNode, variables: Record<string, unknown> | nul
   }
 }
 
+/** Whether `value` nests arrays and objects more than `limit` levels deep; iterative, so any depth is safe. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const item of Array.isArray(current) ? current : Object.values(current)) pending.push([item, depth + 1]);
+  }
+  return false;
+}
+
+function checkedJson(value: unknown): unknown {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw tooDeep();
+  return value;
+}
+
 /** Any JSON value; objects come out with sorted keys, as the reference stores them. */
 export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
   name: 'JSON',
   serialize: (value) => sortKeysDeep(value),
-  parseValue: (value) => value,
-  parseLiteral: (node, variables) => literalToJson(node, variables),
+  parseValue: (value) => checkedJson(value),
+  parseLiteral: (node, variables) => checkedJson(literalToJson(node, variables)),
 });

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { execute, parse, subscribe, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { ErrorCode, httpStatusFor, type ErrorCode as Code } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -56,9 +56,11 @@ export function createRestRouter(options: RestOptions): Router {
     const stream = route.stream ? prepareStream(route.stream, options.schema, route) : null;
     const handlers = [
       ...(route.body ? [express.raw({ type: () => true, limit: options.maxBodyBytes })] : []),
-      (req: Request, res: Response) => {
-        if (stream && wantsEventStream(req)) void handleStream(stream, req, res, options);
-        else void handle(route, document, req, res, options);
+      (req: Request, res: Response, next: NextFunction) => {
+        // A handler that fails outside its own error handling must not leave the request hanging
+        // (or reject unhandled, which ends the process): express's error handler answers it.
+        const answered = stream && wantsEventStream(req) ? handleStream(stream, req, res, options) : handle(route, document, req, res, options);
+        answered.catch((error: unknown) => (res.headersSent ? res.end() : next(error)));
       },
     ];
     if (route.method === 'GET') router.get(toExpressPath(route.path), ...handlers);
@@ -75,7 +77,7 @@ async function handle(route: RouteSpec, document: DocumentNode, req: Request, re
     input = readInput(route, req);
   } catch (error) {
     if (error instanceof RequestValidationError) {
-      res.status(422).json({ detail: error.issues });
+      sendValidationError(res, error.issues);
       return;
     }
     sendError(res, error, context, options.log);
@@ -140,7 +142,7 @@ async function handleStream(stream: PreparedStream, req: Request, res: Response,
   try {
     query = stream.spec.query ? parseQuery(req.query as Record<string, unknown>, stream.spec.query) : {};
   } catch (error) {
-    if (error instanceof RequestValidationError) res.status(422).json({ detail: error.issues });
+    if (error instanceof RequestValidationError) sendValidationError(res, error.issues);
     else sendError(res, error, context, options.log);
     return;
   }
@@ -234,4 +236,30 @@ function sendError(res: Response, error: unknown, context: RequestContext, log: 
   if (unexpected) logUnexpected(log, error, context.requestId);
   const status = httpStatusFor[shown.code as Code] ?? (shown.code === ErrorCode.INTERNAL_SERVER_ERROR ? 500 : 400);
   res.status(status).json({ detail: shown.message });
+}
+
+/** How deep a 422 item's `input` is echoed; deeper containers are replaced by a placeholder. */
+const MAX_ECHOED_DEPTH = 32;
+
+/** A copy of `value` whose arrays and objects below `depth` levels are replaced by "...". */
+function clipDepth(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth <= 0) return '...';
+  if (Array.isArray(value)) return value.map((item) => clipDepth(item, depth - 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clipDepth(item, depth - 1)]));
+}
+
+/**
+ * FastAPI's 422 `{"detail": issues}`. Items echo the offending input, which may be nested too
+ * deeply for JSON.stringify's recursion (a 20,000-level array overflows the stack): such inputs
+ * are echoed clipped instead.
+ */
+function sendValidationError(res: Response, issues: ValidationIssue[]): void {
+  let text: string;
+  try {
+    text = JSON.stringify({ detail: issues });
+  } catch {
+    text = JSON.stringify({ detail: issues.map((item) => ({ ...item, input: clipDepth(item.input, MAX_ECHOED_DEPTH) })) });
+  }
+  res.status(422).type('application/json').send(text);
 }
