@@ -4,7 +4,7 @@
 //   npm run bench                 every measure
 //   npm run bench -- live-events  only the named ones
 //   BENCH_…=… npm run bench       a diagnostic run with changed knobs (see each measure); it
-//                                 writes <YYYY-MM-DD>-diagnostic.json, never the day's file
+//                                 writes <YYYY-MM-DD>-diagnostic-<measures>.json, never the day's file
 //
 // It reports; it does not fail: a missed target still exits 0 (a measure that errors exits 1).
 import { mkdir } from 'node:fs/promises';

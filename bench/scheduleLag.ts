@@ -22,6 +22,7 @@
 //
 // Knobs: BENCH_SCHED_SCHEDULES (100), BENCH_SCHED_SECONDS (30), BENCH_SCHED_WARMUP_SECONDS (5),
 // BENCH_SCHED_POLL_SECONDS (0.5), BENCH_SCHED_BATCH_SIZE (20, the service default),
+// BENCH_SCHED_WORKER_MODE (local; `queue` runs one queue worker, isolating the scheduler's own cost),
 // BENCH_CPU_PROFILE (1: V8 CPU profile of the service process over the measured window).
 import { rm } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -46,6 +47,8 @@ interface Settings {
   warmupSeconds: number;
   pollSeconds: number;
   batchSize: number;
+  /** `queue` with one worker: runs wait in the queue, so the figure is the scheduler's own, not the turns'. */
+  workerMode: 'local' | 'queue';
   cpuProfile: boolean;
 }
 
@@ -56,6 +59,7 @@ function settings(): Settings {
     warmupSeconds: intFromEnv('BENCH_SCHED_WARMUP_SECONDS', 5, 0),
     pollSeconds: numberFromEnv('BENCH_SCHED_POLL_SECONDS', 0.5, 0.1, 60),
     batchSize: intFromEnv('BENCH_SCHED_BATCH_SIZE', 20),
+    workerMode: process.env.BENCH_SCHED_WORKER_MODE === 'queue' ? 'queue' : 'local',
     cpuProfile: flagFromEnv('BENCH_CPU_PROFILE', false),
   };
 }
@@ -112,6 +116,8 @@ async function runScheduleLag(ctx: BenchContext, s: Settings): Promise<MeasureRe
         ANTON_SERVICE_SCHEDULER_ENABLED: 'true',
         ANTON_SERVICE_SCHEDULER_POLL_SECONDS: String(s.pollSeconds),
         ANTON_SERVICE_SCHEDULER_BATCH_SIZE: String(s.batchSize),
+        ANTON_SERVICE_WORKER_MODE: s.workerMode,
+        ANTON_SERVICE_QUEUE_WORKER_COUNT: '1',
       },
       { cwd: home, homeDir: home, readEnvFiles: false },
     );

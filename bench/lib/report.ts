@@ -39,8 +39,9 @@ export function markdownTable(outcomes: readonly MeasureOutcome[]): string {
 }
 
 /**
- * Writes bench/results/<YYYY-MM-DD>.json (local date) and returns its path. A run with any
- * BENCH_* knob set is not the standard measure: it goes to <YYYY-MM-DD>-diagnostic.json instead,
+ * Writes bench/results/<YYYY-MM-DD>.json (local date) and the markdown table beside it (.md),
+ * and returns the JSON's path. A run with any
+ * BENCH_* knob set is not the standard measure: it goes to <YYYY-MM-DD>-diagnostic-<measures>.json instead,
  * so that it never replaces the day's standard figures.
  */
 export async function writeResults(
@@ -55,7 +56,8 @@ export async function writeResults(
   const pad = (n: number): string => String(n).padStart(2, '0');
   const day = `${startedAt.getFullYear()}-${pad(startedAt.getMonth() + 1)}-${pad(startedAt.getDate())}`;
   const diagnostic = Object.keys(knobs).length > 0;
-  const file = join(dir, `${day}${diagnostic ? '-diagnostic' : ''}.json`);
+  // Diagnostic files are named after their measures, so that two diagnostic runs of a day keep both.
+  const file = join(dir, `${day}${diagnostic ? `-diagnostic-${outcomes.map((outcome) => outcome.name).join('+')}` : ''}.json`);
   const body = {
     startedAt: startedAt.toISOString(),
     totalMs: Math.round(totalMs),
@@ -64,5 +66,8 @@ export async function writeResults(
     measures: outcomes,
   };
   await writeFile(file, JSON.stringify(body, null, 2) + '\n');
+  // The same figures as a table, for the README's Performance section.
+  const header = `Measured ${startedAt.toISOString()} on ${String(machine.cpus ?? '?')} CPUs; load average before the run: ${JSON.stringify(machine.loadAverage ?? '?')}.\n\n`;
+  await writeFile(file.replace(/\.json$/, '.md'), header + markdownTable(outcomes) + '\n');
   return file;
 }
