@@ -2,7 +2,7 @@
 // the unit tests. Prints a markdown table and writes bench/results/<YYYY-MM-DD>.json.
 //
 //   npm run bench                 every measure
-//   npm run bench -- live-events  only the named ones
+//   npm run bench -- live-events  only the named ones; writes <YYYY-MM-DD>-<measures>.json
 //   BENCH_…=… npm run bench       a diagnostic run with changed knobs (see each measure); it
 //                                 writes <YYYY-MM-DD>-diagnostic-<measures>.json, never the day's file
 //
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   const totalMs = performance.now() - started;
   console.log('\n' + markdownTable(outcomes) + '\n');
   const knobs = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('BENCH_') && entry[1] !== undefined));
-  const file = await writeResults(RESULTS_DIR, startedAt, totalMs, outcomes, knobs, machine);
+  const file = await writeResults(RESULTS_DIR, startedAt, totalMs, outcomes, knobs, machine, selected.length < MEASURES.length);
   log(`results written to ${file}; the bench took ${(totalMs / 1000).toFixed(1)} s`);
   return outcomes.some((outcome) => outcome.error) ? 1 : 0;
 }

@@ -4,7 +4,7 @@ import { ApprovalService } from './approvals/service.js';
 import { ArtifactRepository } from './artifacts/repository.js';
 import { ArtifactService } from './artifacts/service.js';
 import type { Config } from './config.js';
-import type { Database } from './db/client.js';
+import type { Database, SqlPool } from './db/client.js';
 import { AuditLog } from './events/auditLog.js';
 import { EventRepository } from './events/repository.js';
 import { EventService } from './events/service.js';
@@ -49,6 +49,7 @@ export interface Services {
 export interface ServiceDeps {
   config: Config;
   db: Database;
+  sql: SqlPool;
   agent: Agent;
   signals: Signals;
   log: Logger;
@@ -68,10 +69,10 @@ export function createServices(deps: ServiceDeps): Services {
   const auditLog = new AuditLog(path.join(config.serviceDir, 'audit.log.jsonl'), (error) => log.error('audit log write failed', { error }));
   const sessionRepository = new SessionRepository(db);
   const sessions = new SessionService(sessionRepository, { defaultPath: config.home, cwd: deps.cwd, root: config.workspacesRoot });
-  const eventRepository = new EventRepository(db);
+  const eventRepository = new EventRepository(db, deps.sql);
   const events = new EventService(db, eventRepository, auditLog, signals);
   const live = new LiveEvents(
-    (sessionId, afterId, count) => eventRepository.readAfter(sessionId, afterId, count),
+    (sessionId, afterId, count) => eventRepository.readAfterDirect(sessionId, afterId, count),
     (sessionId) => eventRepository.head(sessionId),
     { queueLimit: deps.liveQueueLimit ?? 1000, batchSize: 500 },
     log,
@@ -87,14 +88,14 @@ export function createServices(deps: ServiceDeps): Services {
     else if (signal.kind === 'resync') live.notifyAll();
   });
   const artifacts = new ArtifactService(new ArtifactRepository(db));
-  const runRepository = new RunRepository(db);
+  const runRepository = new RunRepository(db, deps.sql);
   const approvals = new ApprovalService(new ApprovalRepository(db), signals);
   const memory = new MemoryService(new MemoryRepository(db), {
     enabled: config.memory.enabled,
     maxItems: config.memory.recallMaxItems,
     maxChars: config.memory.recallMaxChars,
   });
-  const conversations = new ConversationRepository(db);
+  const conversations = new ConversationRepository(db, deps.sql);
   const executor = new RunExecutor({
     portsFor: (run) => ({
       conversation: conversationPortFor(conversations, run.sessionId, run.id),

@@ -40,9 +40,9 @@ export function markdownTable(outcomes: readonly MeasureOutcome[]): string {
 
 /**
  * Writes bench/results/<YYYY-MM-DD>.json (local date) and the markdown table beside it (.md),
- * and returns the JSON's path. A run with any
- * BENCH_* knob set is not the standard measure: it goes to <YYYY-MM-DD>-diagnostic-<measures>.json instead,
- * so that it never replaces the day's standard figures.
+ * and returns the JSON's path. Only a standard run of every measure writes the day's file: a run
+ * of some measures goes to <YYYY-MM-DD>-<measures>.json, and a run with any BENCH_* knob set to
+ * <YYYY-MM-DD>-diagnostic-<measures>.json, so that neither replaces the day's full figures.
  */
 export async function writeResults(
   dir: string,
@@ -51,13 +51,15 @@ export async function writeResults(
   outcomes: readonly MeasureOutcome[],
   knobs: Record<string, string>,
   machine: Record<string, unknown>,
+  partial: boolean,
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const pad = (n: number): string => String(n).padStart(2, '0');
   const day = `${startedAt.getFullYear()}-${pad(startedAt.getMonth() + 1)}-${pad(startedAt.getDate())}`;
   const diagnostic = Object.keys(knobs).length > 0;
-  // Diagnostic files are named after their measures, so that two diagnostic runs of a day keep both.
-  const file = join(dir, `${day}${diagnostic ? `-diagnostic-${outcomes.map((outcome) => outcome.name).join('+')}` : ''}.json`);
+  // Other files are named after their measures, so that two such runs of a day keep both.
+  const names = outcomes.map((outcome) => outcome.name).join('+');
+  const file = join(dir, `${day}${diagnostic ? `-diagnostic-${names}` : partial ? `-${names}` : ''}.json`);
   const body = {
     startedAt: startedAt.toISOString(),
     totalMs: Math.round(totalMs),

@@ -1,4 +1,4 @@
-import type { Database } from '../db/client.js';
+import type { Database, SqlPool } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ConversationPort } from '../agent/ports.js';
 import type { ChatMessage } from '../agent/providers/types.js';
@@ -8,18 +8,25 @@ export interface StoredMessage {
   content: unknown;
 }
 
-export class ConversationRepository {
-  constructor(private readonly db: Database) {}
+const NEWEST_MESSAGES = `
+SELECT role, content FROM (
+  SELECT id, role, content FROM conversation_messages WHERE session_id = $1 ORDER BY id DESC LIMIT $2) newest
+ORDER BY id`;
 
-  /** The newest `limit` messages of the session, oldest first. */
+export class ConversationRepository {
+  constructor(
+    private readonly db: Database,
+    private readonly sql: SqlPool,
+  ) {}
+
+  /**
+   * The newest `limit` messages of the session, oldest first. Over `pg` directly: every turn
+   * reads up to HISTORY_LIMIT rows here, and Prisma's per-row cost made turns slow down as a
+   * session's history grew.
+   */
   async load(sessionId: string, limit: number): Promise<StoredMessage[]> {
-    const rows = await this.db.conversationMessage.findMany({
-      where: { sessionId },
-      orderBy: { id: 'desc' },
-      take: limit,
-      select: { role: true, content: true },
-    });
-    return rows.reverse();
+    const result = await this.sql.query<StoredMessage>(NEWEST_MESSAGES, [sessionId, limit]);
+    return result.rows;
   }
 
   async append(sessionId: string, runId: string, message: StoredMessage): Promise<void> {

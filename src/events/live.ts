@@ -16,15 +16,18 @@ export interface LiveOptions {
   /** Rows per database read. */
   batchSize: number;
   /**
-   * Least time between the starts of two reads of a session's shared reader (default 5 ms). Under
-   * a steady stream of commits this gathers several events per read, and so per WebSocket write,
-   * instead of one read and one write per subscriber per event: fewer queries and syscalls for at
-   * most this much added latency. An isolated event is read at once.
+   * Least time between the starts of two reads of a session's shared reader (default 10 ms).
+   * Under a steady stream of commits this gathers several events per read, and so per WebSocket
+   * write, instead of one read and one write per subscriber per event. The writes are what
+   * costs: each one wakes the receiver (~12–40 µs of CPU per write on a loopback socket of a
+   * 2-vCPU VM), so a session read 100 times a second costs its 100 subscribers 10,000 writes/s
+   * whatever the event rate. 10 ms bounds that for at most 10 ms added latency; 5 ms measured
+   * worse at 500 and 1,000 events/s on 2 vCPUs (bench/README.md). An isolated event is read at once.
    */
   minReadGapMs?: number;
 }
 
-const DEFAULT_MIN_READ_GAP_MS = 5;
+const DEFAULT_MIN_READ_GAP_MS = 10;
 
 /** What a live session stream yields. */
 export type LiveItem =

@@ -1,9 +1,75 @@
 import type { Prisma, Event } from '../generated/prisma/client.js';
-import type { Tx } from '../db/client.js';
+import type { SqlPool, Tx } from '../db/client.js';
 import type { NewEvent } from './types.js';
 
+/**
+ * Several events of one session in ONE autocommit statement, in the order given: the same
+ * lock-then-draw-ids rule as `append`, and one NOTIFY carrying the newest id (a listener reads
+ * everything after its cursor, so one cursor per batch is enough and keeps NOTIFY traffic down).
+ */
+const APPEND_BATCH = `
+WITH locked AS (SELECT id FROM sessions WHERE id = $1 FOR NO KEY UPDATE),
+inserted AS (
+  INSERT INTO events (session_id, run_id, ts, event_type, payload)
+  SELECT locked.id, batch.run_id, clock_timestamp(), batch.event_type, batch.payload
+  FROM locked, unnest($2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS batch(run_id, event_type, payload, position)
+  ORDER BY batch.position
+  RETURNING id, ts),
+notified AS (
+  SELECT pg_notify($5, json_build_object('kind', 'event', 'sessionId', $1::text, 'id', max(id))::text) AS sent
+  FROM inserted HAVING count(*) > 0)
+SELECT inserted.id, inserted.ts FROM inserted, notified ORDER BY inserted.id`;
+
+const READ_AFTER = `
+SELECT id, session_id, run_id, ts, event_type, payload FROM events
+WHERE session_id = $1 AND id > $2 ORDER BY id LIMIT $3`;
+
+interface EventRow {
+  id: string;
+  session_id: string;
+  run_id: string | null;
+  ts: Date;
+  event_type: string;
+  payload: Prisma.JsonObject;
+}
+
 export class EventRepository {
-  constructor(private readonly db: Tx) {}
+  constructor(
+    private readonly db: Tx,
+    private readonly sql: SqlPool,
+  ) {}
+
+  /**
+   * Appends events of one session, in order, outside any transaction, and returns their rows in
+   * the same order. Throws when the session does not exist (then nothing is stored).
+   */
+  async appendBatch(sessionId: string, events: readonly NewEvent[], channel: string): Promise<Event[]> {
+    const result = await this.sql.query<{ id: string; ts: Date }>(APPEND_BATCH, [
+      sessionId,
+      events.map((event) => event.runId),
+      events.map((event) => event.eventType),
+      events.map((event) => JSON.stringify(event.payload)),
+      channel,
+    ]);
+    if (result.rows.length !== events.length) throw new Error(`Event not appended: session '${sessionId}' does not exist.`);
+    return result.rows.map((row, index) => {
+      const event = events[index] as NewEvent;
+      return { id: BigInt(row.id), ts: row.ts, sessionId, runId: event.runId, eventType: event.eventType, payload: event.payload as Prisma.JsonObject };
+    });
+  }
+
+  /** `readAfter` for the live reader, straight over `pg` (it runs every few milliseconds per busy session). */
+  async readAfterDirect(sessionId: string, afterId: number, count: number): Promise<Event[]> {
+    const result = await this.sql.query<EventRow>(READ_AFTER, [sessionId, afterId, count]);
+    return result.rows.map((row) => ({
+      id: BigInt(row.id),
+      sessionId: row.session_id,
+      runId: row.run_id,
+      ts: row.ts,
+      eventType: row.event_type,
+      payload: row.payload,
+    }));
+  }
 
   /**
    * Appends one event and announces it, in ONE statement (inside the caller's transaction, or

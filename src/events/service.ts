@@ -9,8 +9,19 @@ import type { EventPage, NewEvent } from './types.js';
 /** Someone who wants to know about events once they are committed (the audit log, live streams). */
 export type CommittedEventsListener = (events: readonly Event[]) => void;
 
+interface PendingAppend {
+  event: NewEvent;
+  resolve: (event: Event) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The most events one append statement carries. */
+const MAX_BATCH = 200;
+
 export class EventService {
   private readonly listeners: CommittedEventsListener[] = [];
+  /** Appends waiting for their session's statement in flight, per session; absent when idle. */
+  private readonly waiting = new Map<string, PendingAppend[]>();
 
   constructor(
     private readonly db: Database,
@@ -31,11 +42,47 @@ export class EventService {
     return this.repository.append(tx, event, this.signals.channel);
   }
 
-  /** Appends on its own (one statement, no interactive transaction) and publishes at once. */
-  async append(event: NewEvent): Promise<Event> {
-    const row = await this.repository.append(this.db, event, this.signals.channel);
-    this.committed([row]);
-    return row;
+  /**
+   * Appends on its own (no interactive transaction) and publishes once committed.
+   *
+   * Appends to one session serialise on its row lock anyway, so while one statement for a session
+   * is in flight the appends that arrive meanwhile wait and then go together in the next one
+   * (group commit): under a burst a session costs one round trip per batch, not per event, and
+   * events keep the order in which `append` was called.
+   */
+  append(event: NewEvent): Promise<Event> {
+    return new Promise<Event>((resolve, reject) => {
+      const pending = { event, resolve, reject };
+      const queue = this.waiting.get(event.sessionId);
+      if (queue) {
+        queue.push(pending);
+        return;
+      }
+      this.waiting.set(event.sessionId, [pending]);
+      void this.drain(event.sessionId);
+    });
+  }
+
+  private async drain(sessionId: string): Promise<void> {
+    for (;;) {
+      const queue = this.waiting.get(sessionId);
+      if (!queue || queue.length === 0) {
+        this.waiting.delete(sessionId);
+        return;
+      }
+      const batch = queue.splice(0, MAX_BATCH);
+      try {
+        const rows = await this.repository.appendBatch(
+          sessionId,
+          batch.map((pending) => pending.event),
+          this.signals.channel,
+        );
+        this.committed(rows);
+        batch.forEach((pending, index) => pending.resolve(rows[index] as Event));
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
   }
 
   committed(events: readonly Event[]): void {

@@ -4,6 +4,26 @@ import type { MetricsSnapshot } from './types.js';
 export class MetricsService {
   constructor(private readonly repository: MetricsRepository) {}
 
+  /**
+   * Folds the run counters every `everyMs` (every process does; folds are safe side by side), so
+   * a snapshot sums at most a few seconds of counter rows. Resolves the returned stop function
+   * once a fold in progress has ended.
+   */
+  startCompaction(everyMs: number, onError: (error: unknown) => void): () => Promise<void> {
+    let inFlight: Promise<void> | null = null;
+    const timer = setInterval(() => {
+      inFlight ??= this.repository
+        .compact()
+        .catch(onError)
+        .finally(() => (inFlight = null));
+    }, everyMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await inFlight;
+    };
+  }
+
   async snapshot(): Promise<MetricsSnapshot> {
     const groups = await this.repository.statusCounts();
     const finishedWith = (status: string): number =>

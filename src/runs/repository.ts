@@ -1,6 +1,7 @@
-import type { Database, Tx } from '../db/client.js';
+import type { Database, SqlPool, Tx } from '../db/client.js';
 import type { Run } from '../generated/prisma/client.js';
 import { afterCursorWhere, type KeysetCursor } from '../pagination.js';
+import { RUN_SELECT, RUN_SELECT_SQL } from './columns.js';
 import { INTERRUPTED_ERROR, RunStatus } from './status.js';
 import type { RunCompletion, RunOrigin } from './types.js';
 
@@ -16,8 +17,13 @@ export interface NewRun {
   origin?: RunOrigin;
 }
 
+const RUN_BY_ID = `SELECT ${RUN_SELECT} FROM runs WHERE id = $1`;
+
 export class RunRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly sql: SqlPool,
+  ) {}
 
   /**
    * Inserts the run unless the session already has one with this idempotency key. ON CONFLICT
@@ -28,7 +34,7 @@ export class RunRepository {
     const status = run.workerMode === 'queue' ? RunStatus.queued : RunStatus.running;
     const leaseExpiresAt = run.leaseOwner ? new Date(Date.now() + run.leaseSeconds * 1000) : null;
     const origin = run.origin;
-    const inserted = await tx.$queryRaw<Array<{ id: string }>>`
+    const inserted = await tx.$queryRaw<Run[]>`
       INSERT INTO runs (id, session_id, created_at, started_at, status, prompt, worker_mode,
                         idempotency_key, lease_owner, lease_expires_at, pending_approval_ids,
                         skill_id, skill_version, skill_params, schedule_id)
@@ -37,17 +43,19 @@ export class RunRepository {
               ${origin?.skillId ?? null}, ${origin?.skillVersion ?? null},
               ${origin ? JSON.stringify(origin.skillParams) : null}::jsonb, ${origin?.scheduleId ?? null})
       ON CONFLICT (session_id, idempotency_key) DO NOTHING
-      RETURNING id`;
-    if (inserted.length === 0) return null;
-    return tx.run.findUniqueOrThrow({ where: { id: run.id } });
+      RETURNING ${RUN_SELECT_SQL}`;
+    return inserted[0] ?? null;
   }
 
   findByKey(tx: Tx, sessionId: string, idempotencyKey: string): Promise<Run | null> {
     return tx.run.findUnique({ where: { sessionId_idempotencyKey: { sessionId, idempotencyKey } } });
   }
 
-  findById(id: string, tx: Tx = this.db): Promise<Run | null> {
-    return tx.run.findUnique({ where: { id } });
+  /** Inside a transaction through it; otherwise straight over `pg` (the hot read of every run poll). */
+  async findById(id: string, tx?: Tx): Promise<Run | null> {
+    if (tx) return tx.run.findUnique({ where: { id } });
+    const result = await this.sql.query<Run>(RUN_BY_ID, [id]);
+    return result.rows[0] ?? null;
   }
 
   /** Runs a schedule triggered, newest first; one row more than `size`. */
@@ -153,7 +161,9 @@ export class RunRepository {
    * (cancelled while queued, or swept) is left alone and null is returned.
    */
   async finish(tx: Tx, runId: string, completion: RunCompletion, cancelled: boolean): Promise<Run | null> {
-    const rows = await tx.$queryRaw<Array<{ id: string; session_id: string }>>`
+    // One statement: the run's update, the session's release and the finished row.
+    const rows = await tx.$queryRaw<Run[]>`
+      WITH finished AS (
       UPDATE runs SET
         status = ${completion.status}, completed_at = clock_timestamp(),
         response = ${completion.response}, error = ${completion.error},
@@ -167,19 +177,20 @@ export class RunRepository {
         system_prompt = COALESCE(${completion.systemPrompt ?? null}, system_prompt),
         lease_owner = NULL, lease_expires_at = NULL
       WHERE id = ${runId} AND completed_at IS NULL
-      RETURNING id, session_id`;
-    const row = rows[0];
-    if (!row) return null;
-    await tx.$executeRaw`UPDATE sessions SET active_run_id = NULL WHERE id = ${row.session_id} AND active_run_id = ${runId}`;
-    return tx.run.findUniqueOrThrow({ where: { id: runId } });
+      RETURNING *),
+      -- A data-modifying WITH runs to completion whether or not the outer query reads it.
+      released AS (
+        UPDATE sessions SET active_run_id = NULL
+        WHERE id = (SELECT session_id FROM finished) AND active_run_id = ${runId})
+      SELECT ${RUN_SELECT_SQL} FROM finished`;
+    return rows[0] ?? null;
   }
 
   /** Sets the cancel flag of an unfinished run; returns the run as it is after the update, or null. */
   async flagCancel(tx: Tx, runId: string): Promise<Run | null> {
-    const rows = await tx.$queryRaw<Array<{ id: string }>>`
-      UPDATE runs SET cancel_requested = true WHERE id = ${runId} AND completed_at IS NULL RETURNING id`;
-    if (rows.length === 0) return null;
-    return tx.run.findUniqueOrThrow({ where: { id: runId } });
+    const rows = await tx.$queryRaw<Run[]>`
+      UPDATE runs SET cancel_requested = true WHERE id = ${runId} AND completed_at IS NULL RETURNING ${RUN_SELECT_SQL}`;
+    return rows[0] ?? null;
   }
 
   /**

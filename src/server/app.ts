@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import { createAgent } from '../agent/factory.js';
 import type { Agent } from '../agent/types.js';
 import type { Config } from '../config.js';
-import { createDatabase, type Database } from '../db/client.js';
+import { createConnections, type Database, type SqlPool } from '../db/client.js';
+import { isConnectionFailure } from '../db/errors.js';
 import { applyMigrations } from '../db/migrations.js';
 import { PgSignals } from '../db/signals.js';
 import { startScheduler, type RunningScheduler } from '../jobs/scheduler.js';
@@ -41,11 +42,15 @@ export interface RunningService {
   port: number;
   services: Services;
   db: Database;
+  /** The pool under `db`, for tests that build repositories of their own. */
+  sql: SqlPool;
   /** Stops taking requests, interrupts in-flight runs, and closes every connection. */
   close(): Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** How often each process folds the /metrics counter rows (MetricsService.startCompaction). */
+const METRICS_COMPACTION_MS = 5_000;
 
 export function assertSafeBinding(config: Config): void {
   if (LOOPBACK.has(config.host) || config.apiTokens.length > 0 || config.allowUnauthenticated) return;
@@ -66,7 +71,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   assertSafeBinding(config);
   await applyMigrations(options.databaseUrl, { log: (message) => log.info(message) });
 
-  const db = createDatabase(options.databaseUrl);
+  const connections = createConnections(options.databaseUrl, { onIdleError: (error) => log.warn('an idle database connection failed', { error }) });
+  const { db, sql } = connections;
   const signals = new PgSignals(options.databaseUrl, db, log);
   await signals.start();
   const agent = options.agent ?? createAgent(config);
@@ -74,6 +80,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const services = createServices({
     config,
     db,
+    sql,
     agent,
     signals,
     log,
@@ -83,6 +90,9 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     now: options.now,
   });
   await services.engine.start();
+  const stopCompaction = services.metrics.startCompaction(METRICS_COMPACTION_MS, (error) =>
+    isConnectionFailure(error) ? log.debug('metrics counters not folded: database unavailable') : log.warn('metrics counters not folded', { error }),
+  );
 
   const schema = buildSchema();
   const makeContext = (requestId?: string) => createContext(services, log, requestId);
@@ -132,13 +142,14 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       // in-flight runs end, so the HTTP drain that follows has nothing left to wait for.
       await scheduler?.stop();
       await services.engine.stop();
+      await stopCompaction();
       await agent.close?.();
       // Event streams end now (clients resume from their cursor elsewhere), not after the drain's grace period.
       for (const stop of [...openStreams]) stop();
       await apollo.stop();
       await services.auditLog.close();
       await signals.stop();
-      await db.$disconnect();
+      await connections.close();
     })();
     return closing;
   };
@@ -150,5 +161,5 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       throw error;
     }
   }
-  return { url: `http://${host}:${port}`, port, services, db, close };
+  return { url: `http://${host}:${port}`, port, services, db, sql, close };
 }

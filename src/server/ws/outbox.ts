@@ -14,15 +14,15 @@ import WebSocket from 'ws';
 
 /** Bytes queued in user space above which writers wait for the socket to drain. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
-const DEFAULT_MIN_WRITE_GAP_MS = 5;
+const DEFAULT_MIN_WRITE_GAP_MS = 0;
 
 export interface OutboxOptions {
   highWater?: number;
   /**
-   * Least time between two writes to the socket (default 5 ms). A frame after a quiet spell
-   * leaves at the end of the tick; under a steady stream frames gather for at most this long.
-   * Each write to a loopback or LAN socket wakes the receiver and costs far more than the bytes:
-   * at 1,000 events/s, one write per event per subscriber is most of the fan-out's CPU.
+   * Least time between two writes to the socket (default 0: frames written in the same tick
+   * leave together at its end). Each write wakes the receiver and costs far more than the
+   * bytes, but the live reader already spaces its reads (LiveOptions.minReadGapMs) and all
+   * frames of one read are written in one tick, so a further gap here only added latency.
    */
   minWriteGapMs?: number;
 }

@@ -190,7 +190,7 @@ test('an event that commits while a new subscriber reads its catch-up page is de
 
   // A LiveEvents over the real table whose first read is slow: its snapshot is taken at once, but
   // the rows come back only when the test says so (a query that started before a commit).
-  const repository = new EventRepository(serviceA.db);
+  const repository = new EventRepository(serviceA.db, serviceA.sql);
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let reads = 0;
