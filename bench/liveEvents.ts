@@ -10,8 +10,7 @@
 // BENCH_LIVE_SECONDS (10), BENCH_LIVE_IN_FLIGHT (64), BENCH_LIVE_CLIENT_PROCESSES (1),
 // BENCH_LIVE_CLIENT (lean: graphql-transport-ws spoken over `ws`; graphql-ws: the library client),
 // BENCH_LIVE_WS_PROBE (0; 1: time every outgoing frame, which costs the service ~5 % more CPU),
-// BENCH_WHATIF_SHARED_EXECUTE / BENCH_WHATIF_CORKED_SEND (1: DIAGNOSTIC stand-ins for suggested
-// service changes, see lib/whatIf.ts), BENCH_CPU_PROFILE (1: V8 CPU profile of the service process over the measured window),
+// BENCH_CPU_PROFILE (1: V8 CPU profile of the service process over the measured window),
 // BENCH_LIVE_APPEND (service: services.events.append, the measure; sql: a DIAGNOSTIC one-statement
 // append over plain pg that reaches the live path through NOTIFY only; see lib/sqlAppend.ts).
 import { rm } from 'node:fs/promises';
@@ -21,7 +20,6 @@ import { startService, type RunningService } from '../src/server/app.js';
 import { ScriptedAgent } from '../test/kit/agents.js';
 import { startCpuProfile, type ProfileSummary } from './lib/cpuProfile.js';
 import { pace } from './lib/pacer.js';
-import { applyWhatIf, type WhatIf, type WhatIfOptions } from './lib/whatIf.js';
 import { installProbes, type ProbeReport, type Probes } from './lib/probes.js';
 import { clock, ms, rounded, summarize, type Summary } from './lib/stats.js';
 import { sqlAppender, type SqlAppender } from './lib/sqlAppend.js';
@@ -51,7 +49,6 @@ interface Settings {
   wsProbe: boolean;
   append: 'service' | 'sql';
   cpuProfile: boolean;
-  whatIf: WhatIfOptions;
 }
 
 function settings(): Settings {
@@ -65,7 +62,6 @@ function settings(): Settings {
     wsProbe: process.env.BENCH_LIVE_WS_PROBE === '1',
     append: appendMode(process.env.BENCH_LIVE_APPEND),
     cpuProfile: process.env.BENCH_CPU_PROFILE === '1',
-    whatIf: { sharedExecute: process.env.BENCH_WHATIF_SHARED_EXECUTE === '1', corkedSend: process.env.BENCH_WHATIF_CORKED_SEND === '1' },
   };
 }
 
@@ -103,7 +99,6 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
   let pool: SubscriberPool | undefined;
   let probes: Probes | undefined;
   let sql: SqlAppender | undefined;
-  let whatIf: WhatIf | undefined;
   try {
     database = await ctx.createDatabase();
     home = await ctx.scratchDir('live-events-home');
@@ -154,10 +149,6 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
       if (sql) return sql.append(SESSION_ID, runId, 'bench_tick', payload);
       return Number((await services.events.append({ sessionId: SESSION_ID, runId, eventType: 'bench_tick', payload })).id);
     };
-    if (s.whatIf.sharedExecute || s.whatIf.corkedSend) {
-      whatIf = applyWhatIf(s.whatIf);
-      ctx.log(`DIAGNOSTIC what-if patches applied: ${JSON.stringify(s.whatIf)}`);
-    }
     probes = installProbes({ wsSend: s.wsProbe });
     const stopProfile = s.cpuProfile ? await startCpuProfile('live-events') : null;
     const machineWindow = watchMachineLoad();
@@ -202,8 +193,6 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
     }
     const drainMs = clock() - drainStart;
     const probeReport = probes.stop();
-    const whatIfStats = whatIf?.stats() ?? null;
-    whatIf?.undo();
     const profile = stopProfile ? await stopProfile() : null;
     if (profile) ctx.log(`CPU profile: ${profile.file}\n${profile.byFunction.slice(0, 15).map((f) => `  ${String(f.ms).padStart(6)} ms  ${f.name}`).join('\n')}`);
     const machine = machineWindow();
@@ -232,7 +221,6 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
       drainMs,
       machine,
       profile,
-      whatIfStats,
     });
     ctx.log(`where the time goes (ms after append was called):\n${describeStages(result.details)}`);
     ctx.log(`service CPU: ${JSON.stringify(result.details.capacity)}; event-loop delay ${JSON.stringify((result.details.service as ProbeReport).eventLoopDelayMs)}`);
@@ -241,7 +229,6 @@ async function runLiveEvents(ctx: BenchContext, s: Settings): Promise<MeasureRes
     return result;
   } finally {
     probes?.stop();
-    whatIf?.undo();
     await sql?.close().catch(() => undefined);
     await pool?.close().catch((error: unknown) => ctx.log(`closing subscribers failed: ${String(error)}`));
     await service?.close().catch((error: unknown) => ctx.log(`closing the service failed: ${String(error)}`));
@@ -272,7 +259,6 @@ interface Raw {
   drainMs: number;
   machine: MachineLoad;
   profile: ProfileSummary | null;
-  whatIfStats: ReturnType<WhatIf['stats']> | null;
 }
 
 function analyse(raw: Raw): MeasureResult {
@@ -378,7 +364,6 @@ function analyse(raw: Raw): MeasureResult {
   const clientCpu = raw.collected.map((c) => rounded({ userMs: c.cpu.userMs, systemMs: c.cpu.systemMs, wallMs: c.wallMs, utilisation: (c.cpu.userMs + c.cpu.systemMs) / c.wallMs }));
   const figure =
     (s.append === 'sql' ? 'DIAGNOSTIC (one-statement SQL append, not EventService.append): ' : '') +
-    (s.whatIf.sharedExecute || s.whatIf.corkedSend ? `DIAGNOSTIC what-if ${JSON.stringify(s.whatIf)}: ` : '') +
     `p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}; ` +
     `${received}/${expected} delivered, ${lost} lost, ${duplicates} dup; ${issued}/${raw.count} events sent, ${achievedRate.toFixed(0)} events/s achieved`;
 
@@ -414,7 +399,6 @@ function analyse(raw: Raw): MeasureResult {
       timeline,
       machineDuringRun: raw.machine,
       cpuProfile: raw.profile,
-      whatIf: raw.whatIfStats,
       service: raw.probeReport,
       clients: { cpu: clientCpu, eventLoopDelayMs: raw.collected.map((c) => rounded(c.eventLoopDelay)) },
     },
