@@ -26,13 +26,13 @@
 // BENCH_CPU_PROFILE (1: V8 CPU profile of the service process over the measured window).
 import { rm } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { ScheduleService, type FireResult } from '../src/schedules/service.js';
 import { startService, type RunningService } from '../src/server/app.js';
 import { ScriptedAgent } from '../test/kit/agents.js';
 import { startCpuProfile, type ProfileSummary } from './lib/cpuProfile.js';
+import { withClient } from '../test/kit/db.js';
 import { flagFromEnv, intFromEnv, numberFromEnv } from './lib/knobs.js';
 import { ms, rounded, summarize } from './lib/stats.js';
 import { watchMachineLoad } from './lib/system.js';
@@ -198,16 +198,6 @@ async function runScheduleLag(ctx: BenchContext, s: Settings): Promise<MeasureRe
 async function sleepUntil(at: number): Promise<void> {
   const wait = at - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Every automatic fire, from the runs table (the slot is in the idempotency key). */

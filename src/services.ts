@@ -72,7 +72,7 @@ export function createServices(deps: ServiceDeps): Services {
   const eventRepository = new EventRepository(db, deps.sql);
   const events = new EventService(db, eventRepository, auditLog, signals);
   const live = new LiveEvents(
-    (sessionId, afterId, count) => eventRepository.readAfterDirect(sessionId, afterId, count),
+    (sessionId, afterId, count) => eventRepository.readAfter(sessionId, afterId, count),
     (sessionId) => eventRepository.head(sessionId),
     { queueLimit: deps.liveQueueLimit ?? 1000, batchSize: 500 },
     log,

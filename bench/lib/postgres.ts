@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
+import { databaseUrl, withClient } from '../../test/kit/db.js';
 import { makeScratchDir, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import type { BenchDatabase } from './types.js';
@@ -63,20 +63,4 @@ export async function startBenchPostgres(log: (message: string) => void): Promis
         process.removeListener('exit', removeOnExit);
       })()),
   };
-}
-
-function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
 }

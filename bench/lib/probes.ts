@@ -5,6 +5,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { AsyncQueue } from '../../src/asyncQueue.js';
 import { EventRepository } from '../../src/events/repository.js';
+import { hookPgQueries } from './pgQueryHook.js';
 import { clock, rounded, summarize, type Summary } from './stats.js';
 
 /** First and last time something happened to one event id (across subscribers). */
@@ -76,35 +77,18 @@ export function installProbes(options: ProbeOptions): Probes {
   const queries = new Map<string, number[]>();
   const poolWaits: number[] = [];
 
-  // SQL round trips, as the pg driver sees them (Prisma's adapter goes through pg.Client#query).
-  const clientProto = pg.Client.prototype as unknown as { query: QueryFn };
-  const originalQuery = clientProto.query;
-  clientProto.query = function (this: unknown, ...args: unknown[]) {
-    const started = performance.now();
-    const label = labelOf(args[0]);
-    const record = (): void => {
-      let list = queries.get(label);
-      if (!list) queries.set(label, (list = []));
-      list.push(performance.now() - started);
-    };
-    const last = args.length - 1;
-    if (typeof args[last] === 'function') {
-      const callback = args[last] as (...a: unknown[]) => unknown;
-      args[last] = (...cbArgs: unknown[]) => {
-        record();
-        return callback(...cbArgs);
+  // SQL round trips, as the pg driver sees them.
+  restores.push(
+    hookPgQueries((args) => {
+      const started = performance.now();
+      const label = labelOf(args[0]);
+      return () => {
+        let list = queries.get(label);
+        if (!list) queries.set(label, (list = []));
+        list.push(performance.now() - started);
       };
-      return originalQuery.apply(this, args);
-    }
-    const result = originalQuery.apply(this, args);
-    if (result && typeof (result as Promise<unknown>).then === 'function') {
-      (result as Promise<unknown>).then(record, record);
-    }
-    return result;
-  };
-  restores.push(() => {
-    clientProto.query = originalQuery;
-  });
+    }),
+  );
 
   const poolProto = pg.Pool.prototype as unknown as { connect: QueryFn };
   const originalConnect = poolProto.connect;

@@ -2,7 +2,8 @@
 // $queryRaw both end in pg.Client#query): its text, the values of its first call and the
 // durations, so that a measure can say which statements a request costs and replay them under
 // EXPLAIN ANALYZE with the very values the service used. Nothing in src/ changes.
-import pg from 'pg';
+import type pg from 'pg';
+import { hookPgQueries } from './pgQueryHook.js';
 import { rounded, summarize, type Summary } from './stats.js';
 
 export interface CapturedStatement {
@@ -25,42 +26,25 @@ export interface SqlCapture {
   stop(): void;
 }
 
-type QueryFn = (...args: unknown[]) => unknown;
-
 export function captureSql(): SqlCapture {
   const byText = new Map<string, CapturedStatement>();
   const order: string[] = [];
-  const proto = pg.Client.prototype as unknown as { query: QueryFn };
-  const original = proto.query;
-  let stopped = false;
-  proto.query = function (this: unknown, ...args: unknown[]) {
+  const unhook = hookPgQueries((args) => {
     const first = args[0] as string | { text?: string; values?: unknown[] } | undefined;
     const text = typeof first === 'string' ? first : first?.text;
-    if (stopped || typeof text !== 'string') return original.apply(this, args);
+    if (typeof text !== 'string') return null;
     const values = (typeof first === 'object' ? first.values : Array.isArray(args[1]) ? args[1] : undefined) ?? [];
-    order.push(text.replace(/\s+/g, ' ').trim());
+    const sql = text.replace(/\s+/g, ' ').trim();
+    order.push(sql);
     const started = performance.now();
-    const record = (): void => {
-      const sql = text.replace(/\s+/g, ' ').trim();
+    return () => {
       let entry = byText.get(sql);
       if (!entry) byText.set(sql, (entry = { sql, values: [...values], variants: [], durationsMs: [] }));
       if (entry.variants.length < 4 && !entry.variants.some((known) => same(known, values))) entry.variants.push([...values]);
       entry.durationsMs.push(performance.now() - started);
     };
-    // pg.Pool#query calls the client with a callback; Prisma's transactions await a promise.
-    const last = args.length - 1;
-    if (typeof args[last] === 'function') {
-      const callback = args[last] as (...a: unknown[]) => unknown;
-      args[last] = (...cbArgs: unknown[]) => {
-        record();
-        return callback(...cbArgs);
-      };
-      return original.apply(this, args);
-    }
-    const result = original.apply(this, args);
-    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(record, record);
-    return result;
-  };
+  });
+  let stopped = false;
   return {
     reset: () => {
       byText.clear();
@@ -75,7 +59,7 @@ export function captureSql(): SqlCapture {
     stop: () => {
       if (stopped) return;
       stopped = true;
-      proto.query = original;
+      unhook();
     },
   };
 }

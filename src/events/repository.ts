@@ -58,8 +58,11 @@ export class EventRepository {
     });
   }
 
-  /** `readAfter` for the live reader, straight over `pg` (it runs every few milliseconds per busy session). */
-  async readAfterDirect(sessionId: string, afterId: number, count: number): Promise<Event[]> {
+  /**
+   * At most `count` events with id > afterId, oldest first. Straight over `pg`: the live reader
+   * runs it every few milliseconds per busy session.
+   */
+  async readAfter(sessionId: string, afterId: number, count: number): Promise<Event[]> {
     const result = await this.sql.query<EventRow>(READ_AFTER, [sessionId, afterId, count]);
     return result.rows.map((row) => ({
       id: BigInt(row.id),
@@ -93,15 +96,6 @@ export class EventRepository {
     const row = rows[0];
     if (!row) throw new Error(`Event not appended: session '${event.sessionId}' does not exist.`);
     return { id: row.id, ts: row.ts, sessionId: event.sessionId, runId: event.runId, eventType: event.eventType, payload: event.payload as Prisma.JsonObject };
-  }
-
-  /** At most `count` events with id > afterId, oldest first. */
-  readAfter(sessionId: string, afterId: number, count: number): Promise<Event[]> {
-    return this.db.event.findMany({
-      where: { sessionId, id: { gt: BigInt(afterId) } },
-      orderBy: { id: 'asc' },
-      take: count,
-    });
   }
 
   /** Events with id > sinceId, oldest first; one more than `limit` to tell whether more exist. */

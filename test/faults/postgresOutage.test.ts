@@ -16,7 +16,7 @@ import pg from 'pg';
 import { makeScratchDir } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { startServiceProcess, type ServiceProcess } from '../kit/serviceProcess.js';
-import { waitUntil, type RestResponse } from '../kit/service.js';
+import { readRestResponse, waitUntil, type RestResponse } from '../kit/service.js';
 import { readSseFrames } from '../kit/sse.js';
 import { allEvents } from '../integration/runs/helpers.js';
 
@@ -55,14 +55,7 @@ async function call(url: string, method: string, body?: unknown): Promise<RestRe
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_DEADLINE_MS),
     });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    return { status: response.status, body: parsed, text, headers: response.headers };
+    return await readRestResponse(response);
   } catch (error) {
     const name = (error as Error).name;
     return { status: name === 'TimeoutError' ? 'hang' : 'network', text: String(error) };

@@ -4,9 +4,9 @@
 // misfire grace is raised so that machine load (late fires) cannot turn into skipped slots.
 // The slot helpers are the exactness test's own (test/integration/schedules/helpers.ts).
 import { createTestDatabase, type TestDatabase } from '../kit/db.js';
-import { startServiceProcess, type ServiceProcess } from '../kit/serviceProcess.js';
+import type { ServiceProcess } from '../kit/serviceProcess.js';
 import { waitUntil } from '../kit/service.js';
-import { automaticFires, createSession, createSkill, eventsOfType, irregularities, ok, slotsBySchedule } from '../integration/schedules/helpers.js';
+import { automaticFires, automaticTriggerSlots, firesPerProcess, slotProblems, slotsBySchedule, twoProcessesFiringEverySecond } from '../integration/schedules/helpers.js';
 
 const SCHEDULES = 20;
 const RUN_FOR_MS = 5 * 60_000;
@@ -39,26 +39,7 @@ test(
   '2 processes × 20 schedules × 1 s for 5 minutes: every slot fires exactly once',
   async () => {
     database = await createTestDatabase();
-    const started = await Promise.allSettled([0, 1].map(() => startServiceProcess({ database: database!, env: SCHEDULER })));
-    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
-    for (const result of started) if (result.status === 'rejected') throw result.reason;
-    const [a, b] = processes as [ServiceProcess, ServiceProcess];
-
-    const skill = await createSkill(a.rest, 'tick', 'Tick {n}.');
-    // Warm both processes up (first-use compilation is slow under tsx), as the exactness test does.
-    for (const child of processes) {
-      const warmSession = await createSession(child.rest);
-      for (let index = 0; index < 5; index += 1) {
-        await ok(child.rest('POST', `/skills/${skill.id}/run`, { session_id: warmSession, params: { n: 'warm' } }));
-      }
-    }
-    const sessions = await Promise.all(Array.from({ length: SCHEDULES }, (_, index) => createSession(index % 2 ? b.rest : a.rest)));
-    const schedules = await Promise.all(
-      sessions.map((sessionId, index) =>
-        ok((index % 2 ? b : a).rest('POST', '/scheduled-runs', { session_id: sessionId, skill_id: skill.id, params: { n: String(index) }, interval_seconds: 1, start_in_seconds: 1 })),
-      ),
-    );
-    const firstSlots = new Map(schedules.map((schedule) => [schedule.id as string, Math.round((schedule.next_run_at as number) * 1000)]));
+    const { a, b, firstSlots } = await twoProcessesFiringEverySecond(database, SCHEDULER, SCHEDULES, processes);
     const endAt = Math.max(...firstSlots.values()) + RUN_FOR_MS;
     // Observe the 5 minutes: until every schedule's slot at endAt has fired (polling every 2 s).
     // A scheduler that falls behind is reported with the figures below rather than a bare time-out.
@@ -75,11 +56,11 @@ test(
     // recorded with the processes' error log, retried, and fails the test at the end.
     const pauseFailures: string[] = [];
     await Promise.all(
-      schedules.map(async (schedule, index) => {
+      [...firstSlots.keys()].map(async (scheduleId, index) => {
         for (let attempt = 1; attempt <= 3; attempt += 1) {
-          const answer = await (index % 2 ? a : b).rest('POST', `/scheduled-runs/${schedule.id}/pause`);
+          const answer = await (index % 2 ? a : b).rest('POST', `/scheduled-runs/${scheduleId}/pause`);
           if (answer.status === 200) return;
-          pauseFailures.push(`pause ${schedule.id} (attempt ${attempt}): HTTP ${answer.status} ${answer.text}`);
+          pauseFailures.push(`pause ${scheduleId} (attempt ${attempt}): HTTP ${answer.status} ${answer.text}`);
         }
       }),
     );
@@ -92,27 +73,19 @@ test(
     const bySchedule = slotsBySchedule(fires);
     const counts = [...bySchedule.values()].map((slots) => slots.length);
     const lags = fires.map((fire) => fire.createdMs - fire.slotMs).sort((x, y) => x - y);
-    const firedRuns = new Set(fires.map((fire) => fire.runId));
-    const perProcess = processes.map((child) => child.messages.filter((message) => message.type === 'agent_started' && firedRuns.has(message.run_id!)).length);
+    const perProcess = firesPerProcess(processes, fires);
     console.log(
       `schedules 5 min: ${fires.length} fires of ${SCHEDULES} schedules, ${Math.min(...counts)}–${Math.max(...counts)} per schedule; ` +
         `lag p50 ${percentile(lags, 0.5)} ms, p90 ${percentile(lags, 0.9)} ms, p99 ${percentile(lags, 0.99)} ms, max ${lags.at(-1)} ms; ` +
         `${lags.filter((lag) => lag > DEFAULT_GRACE_MS).length} fires later than the default 5 s grace; executed per process ${perProcess.join(' / ')}`,
     );
 
-    const report: string[] = caughtUp ? [] : [`the schedules had not reached their last slot ${(Date.now() - endAt) / 1000} s after it`];
-    for (const [id, first] of firstSlots) {
-      const slots = bySchedule.get(id) ?? [];
-      if (slots[0] !== first) report.push(`${id}: first slot ${slots[0]} instead of ${first}`);
-      const problems = irregularities(slots, 1000);
-      if (problems.length > 0) report.push(`${id}: ${problems.join('; ')}`);
-      if (slots.at(-1)! < endAt - 1000) report.push(`${id}: last slot ${slots.at(-1)! - endAt} ms before the end`);
-    }
+    const report = [...(caughtUp ? [] : [`the schedules had not reached their last slot ${(Date.now() - endAt) / 1000} s after it`]), ...slotProblems(firstSlots, bySchedule, endAt)];
     expect(report).toEqual([]);
     for (const slots of bySchedule.values()) expect(slots.length).toBeGreaterThanOrEqual(RUN_FOR_MS / 1000);
-    const triggered = (await eventsOfType(database.url, 'schedule_triggered')).filter((event) => event.payload.mode === 'automatic');
+    const triggered = await automaticTriggerSlots(database.url);
     expect(triggered).toHaveLength(fires.length);
-    expect(new Set(triggered.map((event) => `${event.payload.schedule_id}:${event.payload.scheduled_for}`)).size).toBe(fires.length);
+    expect(new Set(triggered).size).toBe(fires.length);
     expect(perProcess.every((count) => count > 0)).toBe(true);
     expect(pauseFailures).toEqual([]);
   },

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { createConnectorHub } from '../../../src/agent/tools/connector/hub.js';
 import { runConnectorTool } from '../../../src/agent/tools/connector/tool.js';
 import type { ConnectorHub } from '../../../src/agent/tools/connector/types.js';
+import { localConnectorHub } from '../../kit/connectors.js';
 import { createTestDatabase, withClient } from '../../kit/db.js';
 import type { TestDatabase } from '../../kit/db.js';
 
@@ -50,20 +51,7 @@ beforeAll(async () => {
   const sqlite = new Database(path.join(dir, 'local.db'));
   sqlite.exec("CREATE TABLE sales (id INTEGER, amount REAL); INSERT INTO sales VALUES (1, 10.5);");
   sqlite.close();
-  const created = createConnectorHub(
-    {
-      mode: 'local',
-      apiBaseUrl: null,
-      apiToken: null,
-      apiPathPrefix: '/v1',
-      timeoutSeconds: 5,
-      localSqliteMap: { localdb: 'local.db' },
-      postgresMap: { warehouse: database.url },
-    },
-    { baseDir: dir },
-  );
-  if (created === null) throw new Error('expected a hub');
-  hub = created;
+  hub = localConnectorHub(dir, { localdb: 'local.db' }, { warehouse: database.url });
 });
 
 afterAll(async () => {

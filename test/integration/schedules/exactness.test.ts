@@ -2,9 +2,9 @@
 // 1-second interval for 30 seconds. Every slot fires exactly once: no slot is missed, none is
 // repeated, and the slots stay on each schedule's cadence (no drift).
 import { createTestDatabase, type TestDatabase } from '../../kit/db.js';
-import { startServiceProcess, type ServiceProcess } from '../../kit/serviceProcess.js';
+import type { ServiceProcess } from '../../kit/serviceProcess.js';
 import { waitUntil } from '../../kit/service.js';
-import { CHILD_TEST_TIMEOUT_MS, automaticFires, createSession, createSkill, eventsOfType, irregularities, ok, slotsBySchedule } from './helpers.js';
+import { CHILD_TEST_TIMEOUT_MS, automaticFires, automaticTriggerSlots, firesPerProcess, ok, slotProblems, slotsBySchedule, twoProcessesFiringEverySecond } from './helpers.js';
 
 const SCHEDULES = 20;
 const RUN_FOR_MS = 30_000;
@@ -31,29 +31,7 @@ test(
   '2 processes × 20 schedules × 1 s for 30 s: every slot fires exactly once',
   async () => {
     database = await createTestDatabase();
-    const started = await Promise.allSettled([0, 1].map(() => startServiceProcess({ database: database!, env: SCHEDULER })));
-    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
-    for (const result of started) if (result.status === 'rejected') throw result.reason;
-    const [a, b] = processes as [ServiceProcess, ServiceProcess];
-
-    const skill = await createSkill(a.rest, 'tick', 'Tick {n}.');
-    // A fresh process compiles and JITs its code paths on first use (tsx here, on the fly), which
-    // makes the first seconds of firing far slower than the rest; exactness is about a process
-    // in operation, so each runs a few skill turns first.
-    for (const child of processes) {
-      const warmSession = await createSession(child.rest);
-      for (let index = 0; index < 5; index += 1) {
-        await ok(child.rest('POST', `/skills/${skill.id}/run`, { session_id: warmSession, params: { n: 'warm' } }));
-      }
-    }
-    // One session per schedule: runs of a session execute one at a time, which is not under test.
-    const sessions = await Promise.all(Array.from({ length: SCHEDULES }, (_, index) => createSession(index % 2 ? b.rest : a.rest)));
-    const schedules = await Promise.all(
-      sessions.map((sessionId, index) =>
-        ok((index % 2 ? b : a).rest('POST', '/scheduled-runs', { session_id: sessionId, skill_id: skill.id, params: { n: String(index) }, interval_seconds: 1, start_in_seconds: 1 })),
-      ),
-    );
-    const firstSlots = new Map(schedules.map((schedule) => [schedule.id as string, Math.round((schedule.next_run_at as number) * 1000)]));
+    const { a, b, firstSlots } = await twoProcessesFiringEverySecond(database, SCHEDULER, SCHEDULES, processes);
     const endAt = Math.max(...firstSlots.values()) + RUN_FOR_MS;
     // Wait for the run to complete: until the last schedule's slot at endAt has fired.
     await waitUntil(
@@ -66,7 +44,7 @@ test(
       'every schedule to reach its last slot',
     );
     // Pause every schedule (through the other process), then take the final count.
-    await Promise.all(schedules.map((schedule, index) => ok((index % 2 ? a : b).rest('POST', `/scheduled-runs/${schedule.id}/pause`))));
+    await Promise.all([...firstSlots.keys()].map((scheduleId, index) => ok((index % 2 ? a : b).rest('POST', `/scheduled-runs/${scheduleId}/pause`))));
 
     const fires = await automaticFires(database.url);
     const bySchedule = slotsBySchedule(fires);
@@ -85,23 +63,14 @@ test(
       bySecond.set(second, Math.max(bySecond.get(second) ?? 0, fire.createdMs - fire.slotMs));
     }
     console.log(`max lag by second: ${[...bySecond.entries()].sort((x, y) => x[0] - y[0]).map(([sec, lag]) => `${sec}:${lag}`).join(' ')}`);
-    const report: string[] = [];
-    for (const [id, first] of firstSlots) {
-      const slots = bySchedule.get(id) ?? [];
-      if (slots[0] !== first) report.push(`${id}: first slot ${slots[0]} instead of ${first}`);
-      const problems = irregularities(slots, 1000);
-      if (problems.length > 0) report.push(`${id}: ${problems.join('; ')}`);
-      if (slots.at(-1)! < endAt - 1000) report.push(`${id}: last slot ${slots.at(-1)! - endAt} ms before the end`);
-    }
-    expect(report).toEqual([]);
+    expect(slotProblems(firstSlots, bySchedule, endAt)).toEqual([]);
     for (const slots of bySchedule.values()) expect(slots.length).toBeGreaterThanOrEqual(RUN_FOR_MS / 1000);
     // One schedule_triggered event per fire, each naming its slot once.
-    const triggered = (await eventsOfType(database.url, 'schedule_triggered')).filter((event) => event.payload.mode === 'automatic');
+    const triggered = await automaticTriggerSlots(database.url);
     expect(triggered).toHaveLength(fires.length);
-    expect(new Set(triggered.map((event) => `${event.payload.schedule_id}:${event.payload.scheduled_for}`)).size).toBe(fires.length);
+    expect(new Set(triggered).size).toBe(fires.length);
     // Both processes fired: a local-mode run executes in the process that created it.
-    const firedRuns = new Set(fires.map((fire) => fire.runId));
-    const perProcess = processes.map((child) => child.messages.filter((message) => message.type === 'agent_started' && firedRuns.has(message.run_id!)).length);
+    const perProcess = firesPerProcess(processes, fires);
     console.log(`fires executed per process: ${perProcess.join(' / ')}`);
     expect(perProcess.every((count) => count > 0)).toBe(true);
   },

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { TestDatabase } from '../../kit/db.js';
+import { startServiceProcess, type ServiceProcess } from '../../kit/serviceProcess.js';
 import type { RestResponse } from '../../kit/service.js';
 
 // REST bodies are read field by field in these tests, and nested freely (schedule.next_run_times,
@@ -96,4 +98,71 @@ export async function documentedRoutes(get: <T>(path: string) => Promise<T>, pre
     .filter(([path]) => path.startsWith(prefix))
     .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`))
     .sort();
+}
+
+/**
+ * Two service processes on one database, both running the scheduler (`env`), each warmed up with
+ * a few skill turns, and `count` one-second schedules, one session each, created alternately
+ * through the two. The processes are pushed onto `processes` as they start, so the caller's
+ * cleanup stops them even when this fails. Returns each schedule's first slot (epoch ms).
+ */
+export async function twoProcessesFiringEverySecond(
+  database: TestDatabase,
+  env: Record<string, string>,
+  count: number,
+  processes: ServiceProcess[],
+): Promise<{ a: ServiceProcess; b: ServiceProcess; firstSlots: Map<string, number> }> {
+  const started = await Promise.allSettled([0, 1].map(() => startServiceProcess({ database, env })));
+  for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
+  const [a, b] = processes.slice(-2) as [ServiceProcess, ServiceProcess];
+
+  const skill = await createSkill(a.rest, 'tick', 'Tick {n}.');
+  // A fresh process compiles and JITs its code paths on first use (tsx here, on the fly), which
+  // makes the first seconds of firing far slower than the rest; the tests are about processes in
+  // operation, so each runs a few skill turns first.
+  for (const child of [a, b]) {
+    const warmSession = await createSession(child.rest);
+    for (let index = 0; index < 5; index += 1) {
+      await ok(child.rest('POST', `/skills/${skill.id}/run`, { session_id: warmSession, params: { n: 'warm' } }));
+    }
+  }
+  // One session per schedule: runs of a session execute one at a time, which is not under test.
+  const sessions = await Promise.all(Array.from({ length: count }, (_, index) => createSession(index % 2 ? b.rest : a.rest)));
+  const schedules = await Promise.all(
+    sessions.map((sessionId, index) =>
+      ok((index % 2 ? b : a).rest('POST', '/scheduled-runs', { session_id: sessionId, skill_id: skill.id, params: { n: String(index) }, interval_seconds: 1, start_in_seconds: 1 })),
+    ),
+  );
+  const firstSlots = new Map(schedules.map((schedule) => [schedule.id as string, Math.round((schedule.next_run_at as number) * 1000)]));
+  return { a, b, firstSlots };
+}
+
+/**
+ * What is wrong with the slots fired by one-second schedules between their first slot and `endAt`:
+ * empty when every schedule fired its first slot, every slot after it exactly once on cadence, and
+ * reached the end.
+ */
+export function slotProblems(firstSlots: Map<string, number>, bySchedule: Map<string, number[]>, endAt: number): string[] {
+  const report: string[] = [];
+  for (const [id, first] of firstSlots) {
+    const slots = bySchedule.get(id) ?? [];
+    if (slots[0] !== first) report.push(`${id}: first slot ${slots[0]} instead of ${first}`);
+    const problems = irregularities(slots, 1000);
+    if (problems.length > 0) report.push(`${id}: ${problems.join('; ')}`);
+    if (slots.at(-1)! < endAt - 1000) report.push(`${id}: last slot ${slots.at(-1)! - endAt} ms before the end`);
+  }
+  return report;
+}
+
+/** The slot (`<schedule id>:<scheduled_for>`) each automatic `schedule_triggered` event names. */
+export async function automaticTriggerSlots(databaseUrl: string): Promise<string[]> {
+  const triggered = (await eventsOfType(databaseUrl, 'schedule_triggered')).filter((event) => event.payload.mode === 'automatic');
+  return triggered.map((event) => `${event.payload.schedule_id}:${event.payload.scheduled_for}`);
+}
+
+/** How many of the fired runs each process executed (a local-mode run executes where it was created). */
+export function firesPerProcess(processes: ServiceProcess[], fires: Fire[]): number[] {
+  const firedRuns = new Set(fires.map((fire) => fire.runId));
+  return processes.map((child) => child.messages.filter((message) => message.type === 'agent_started' && firedRuns.has(message.run_id!)).length);
 }

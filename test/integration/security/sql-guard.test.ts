@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { blockedSqlFragment, evaluateToolCall } from '../../../src/agent/governance/policy.js';
-import { createConnectorHub } from '../../../src/agent/tools/connector/hub.js';
 import { runConnectorTool } from '../../../src/agent/tools/connector/tool.js';
 import type { ConnectorHub } from '../../../src/agent/tools/connector/types.js';
+import { localConnectorHub } from '../../kit/connectors.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../../kit/db.js';
 
 const settings = { maxEstimatedSecondsWithoutApproval: 90, connectorMaxQueryLimit: 10_000, connectorRequireWhereOrLimit: true };
@@ -102,20 +102,7 @@ beforeAll(async () => {
   sqlite.close();
   database = await createTestDatabase();
   await withClient(database.url, (client) => client.query("CREATE TABLE victim (id int, secret text); INSERT INTO victim VALUES (1, 'kept'), (2, 'kept');"));
-  const created = createConnectorHub(
-    {
-      mode: 'local',
-      apiBaseUrl: null,
-      apiToken: null,
-      apiPathPrefix: '/v1',
-      timeoutSeconds: 5,
-      localSqliteMap: { lite: 'local.db' },
-      postgresMap: { pg: database.url },
-    },
-    { baseDir: dir },
-  );
-  if (created === null) throw new Error('expected a hub');
-  hub = created;
+  hub = localConnectorHub(dir, { lite: 'local.db' }, { pg: database.url });
 });
 
 afterAll(async () => {
