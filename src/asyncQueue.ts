@@ -67,6 +67,14 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     });
   }
 
+  /**
+   * An item that is already queued, taken synchronously; undefined when none is (the stream's
+   * end, and its last item, still come from `next`). For a consumer that drains in batches.
+   */
+  take(): T | undefined {
+    return this.items.shift();
+  }
+
   return(): Promise<IteratorResult<T>> {
     this.items.length = 0;
     this.end();

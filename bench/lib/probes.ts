@@ -2,9 +2,9 @@
 // time (nothing in src/ changes): where an event's time goes between append and the socket.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { AsyncQueue } from '../../src/asyncQueue.js';
 import { EventRepository } from '../../src/events/repository.js';
+import { Outbox } from '../../src/server/ws/outbox.js';
 import { hookPgQueries } from './pgQueryHook.js';
 import { clock, rounded, summarize, type Summary } from './stats.js';
 
@@ -16,7 +16,7 @@ export interface Span {
 }
 
 export interface ProbeOptions {
-  /** Also time each outgoing WebSocket frame (a regex per frame: costs some CPU). */
+  /** Also time each frame handed to a subscriber's socket (a regex per frame: costs some CPU). */
   wsSend: boolean;
 }
 
@@ -25,7 +25,7 @@ export interface Probes {
   readDone: Map<number, number>;
   /** Per event id: AsyncQueue pushes (one per subscriber). */
   pushed: Map<number, Span>;
-  /** Per event id: WebSocket sends of it (one per subscriber); empty unless wsSend. */
+  /** Per event id: its frames handed to sockets (one per subscriber); empty unless wsSend. */
   wsSent: Map<number, Span>;
   /** Reads of events (live fan-out and catch-up): duration and rows. */
   reads: Array<{ start: number; ms: number; rows: number }>;
@@ -137,21 +137,18 @@ export function installProbes(options: ProbeOptions): Probes {
     queueProto.push = originalPush;
   });
 
-  // The frame leaving for the subscriber (graphql-ws calls socket.send per `next`).
+  // The frame handed to the subscriber's socket (the outbox writes a tick's frames at its end).
   if (options.wsSend) {
-    const wsProto = WebSocket.prototype as unknown as { send: QueryFn };
-    const originalSend = wsProto.send;
+    const outboxProto = Outbox.prototype as unknown as { write: (frame: string) => void };
+    const originalWrite = outboxProto.write;
     const pattern = /"sessionEvents":\{"id":(\d+)/;
-    wsProto.send = function (this: unknown, ...args: unknown[]) {
-      const data = args[0];
-      if (typeof data === 'string') {
-        const match = pattern.exec(data);
-        if (match) bump(wsSent, Number(match[1]), clock());
-      }
-      return originalSend.apply(this, args);
+    outboxProto.write = function (this: unknown, frame: string) {
+      const match = pattern.exec(frame);
+      if (match) bump(wsSent, Number(match[1]), clock());
+      return originalWrite.call(this, frame);
     };
     restores.push(() => {
-      wsProto.send = originalSend;
+      outboxProto.write = originalWrite;
     });
   }
 

@@ -1,6 +1,8 @@
 // Parent side of bench/lib/subscriberProcess.ts: forks the subscriber processes, talks to them
 // with deadlines, estimates each one's clock offset, and always cleans them up.
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clock } from './stats.js';
 import type { ChildMessage, ClientKind, CollectedMessage, ParentMessage, StartMessage } from './subscriberProcess.js';
@@ -95,12 +97,13 @@ export class SubscriberPool {
     await Promise.all(this.children.map((child) => this.request(child, { type: 'mark' }, 'marked')));
   }
 
-  async received(): Promise<{ received: number; errors: number; completed: number }> {
+  async received(): Promise<{ received: number; warmups: number; errors: number; completed: number }> {
     const replies = await Promise.all(this.children.map((child) => this.request(child, { type: 'status' }, 'status')));
-    const total = { received: 0, errors: 0, completed: 0 };
+    const total = { received: 0, warmups: 0, errors: 0, completed: 0 };
     for (const reply of replies) {
       if (reply.type !== 'status') continue;
       total.received += reply.received;
+      total.warmups += reply.warmups;
       total.errors += reply.errors;
       total.completed += reply.completed;
     }
@@ -173,7 +176,8 @@ export class SubscriberPool {
 function spawnChild(cwd: string): Child {
   const proc = fork(ENTRY, [], {
     cwd,
-    execArgv: ['--import', 'tsx'],
+    // BENCH_LIVE_CLIENT_PROFILE=1: where the subscribers' own CPU goes (written when they exit).
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_LIVE_CLIENT_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(os.tmpdir(), 'bench-live-clients')}`] : [])],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });

@@ -10,6 +10,7 @@
  * for each frame's flush.
  */
 import type { ExecutionResult } from 'graphql';
+import { AsyncQueue } from '../../asyncQueue.js';
 import type { Outbox } from './outbox.js';
 
 /** Turns one source item into its complete `next` frame. */
@@ -70,6 +71,9 @@ export class DirectSubscription implements AsyncGenerator<ExecutionResult, undef
   }
 
   private async pump(): Promise<void> {
+    // What a live stream has already queued is taken in the same turn: a subscription wakes once
+    // per read of the live reader, not once per event.
+    const queued = this.source instanceof AsyncQueue ? this.source : null;
     try {
       for (;;) {
         // A backlog on the socket stops this subscription taking items, so its bounded queue
@@ -78,18 +82,24 @@ export class DirectSubscription implements AsyncGenerator<ExecutionResult, undef
         if (this.stopped) return;
         const next = await this.source.next();
         if (next.done || this.stopped) break;
-        const rendered = this.render(next.value);
-        const frame = typeof rendered === 'string' ? rendered : await rendered;
-        if (this.stopped) return;
-        this.outbox.write(frame);
+        let item: unknown = next.value;
+        do {
+          const rendered = this.render(item);
+          const frame = typeof rendered === 'string' ? rendered : await rendered;
+          if (this.stopped) return;
+          this.outbox.write(frame);
+        } while (queued && this.outbox.ready && (item = queued.take()) !== undefined);
       }
       this.stopped = true;
+      // graphql-ws sends `complete` once this settles: the frames before it must leave first.
+      this.outbox.flush();
       this.settle(DONE);
     } catch (error) {
       // As graphql-js's mapAsyncIterator does: close the source, then fail the iteration
       // (graphql-ws answers with an `error` message for the subscription).
       this.stopped = true;
       await closeQuietly(this.source);
+      this.outbox.flush();
       this.fail(error);
     }
   }
