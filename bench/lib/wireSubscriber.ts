@@ -63,6 +63,7 @@ export function wireSubscriber(url: string, subscribe: { query: string; variable
   socket.setNoDelay(true);
   let upgraded = false;
   let closed = false;
+  let failed = false;
   let head = '';
   let rest: Buffer | null = null;
   let fragments: Buffer[] | null = null;
@@ -71,6 +72,7 @@ export function wireSubscriber(url: string, subscribe: { query: string; variable
   let onClosed: (() => void) | null = null;
 
   const fail = (message: string): void => {
+    failed = true;
     handlers.onError(message);
     socket.destroy();
   };
@@ -215,8 +217,12 @@ export function wireSubscriber(url: string, subscribe: { query: string; variable
     socket.write(out);
   };
 
-  socket.on('error', (error) => handlers.onError(error.message));
+  socket.on('error', (error) => {
+    failed = true;
+    handlers.onError(error.message);
+  });
   socket.on('close', () => {
+    if (!upgraded && !failed) handlers.onError('the connection closed before the upgrade');
     closed = true;
     handlers.onClose(closeCode);
     onClosed?.();

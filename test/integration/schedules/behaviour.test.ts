@@ -155,9 +155,15 @@ test('a schedule whose skill no longer renders is paused, with a schedule_trigge
   expect((await ok(service.rest('GET', `/scheduled-runs/${schedule.id}`))).status).toBe('paused');
   expect(await eventsOfType(database.url, 'schedule_trigger_failed')).toEqual([]);
 
-  const due = await ok(service.rest('POST', '/scheduled-runs', { session_id: session, skill_id: skill.id, params: { metric: 'churn', region: 'eu' }, start_in_seconds: 0 }));
-  // The next version needs a param this schedule lacks too; the schedule is due now.
+  // Created paused, so that it cannot fire before the next version exists; resumed, it is overdue
+  // and fires at once.
+  const due = await ok(
+    service.rest('POST', '/scheduled-runs', { session_id: session, skill_id: skill.id, params: { metric: 'churn', region: 'eu' }, start_in_seconds: 0, active: false }),
+  );
+  expect(due.status).toBe('paused');
+  // The next version needs a param this schedule lacks too.
   await ok(service.rest('POST', `/skills/${skill.id}/versions`, { prompt_template: 'Report {metric} for {quarter}.' }));
+  await ok(service.rest('POST', `/scheduled-runs/${due.id}/resume`));
   const failed = await waitUntil(async () => {
     const current = await ok(service.rest('GET', `/scheduled-runs/${due.id}`));
     return current.status === 'paused' ? current : undefined;
