@@ -121,10 +121,10 @@ export function wireSubscriber(url: string, subscribe: { query: string; variable
       }
       if (data.length < start + length) break;
       frame(b0 & 0x80 ? true : false, b0 & 0x0f, data, start, start + length, at);
-      if (closed) return;
+      if (closed || failed) return;
       offset = start + length;
     }
-    // A copy: a view would keep the whole chunk alive.
+    // A copy: `onread` reuses its buffer for the next read.
     if (offset < data.length) rest = Buffer.from(data.subarray(offset));
   };
 
